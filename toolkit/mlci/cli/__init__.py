@@ -1,0 +1,37 @@
+"""The `mlci` command: a lazy click group. Each entry below is one subcommand."""
+
+from __future__ import annotations
+
+import click
+
+from mlci import __version__
+from mlci.cli._lazy import LazyGroup
+
+# Command name -> "module:attribute". Modules import only click at the top.
+COMMANDS: dict[str, str] = {
+    "config": "mlci.cli.config_cmd:config",
+    "demo": "mlci.cli.demo_cmd:demo",
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", "-V", prog_name="mlci")
+def cli() -> None:
+    """mlci: DevOps and MLOps in one CI loop on GitHub.
+
+    Builds and tests the code, trains and validates models, compares metrics on
+    every pull request and watches production data for drift.
+
+    \b
+    Example:
+      mlci demo            # the whole loop on an embedded example project
+      mlci config show     # the effective configuration of this repository
+    """
+
+
+def main() -> None:
+    cli(prog_name="mlci")

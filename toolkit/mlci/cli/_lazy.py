@@ -1,0 +1,76 @@
+"""A click group that imports a subcommand only when it is used.
+
+Keeps `mlci --help` fast: the command modules themselves import only click at the
+top, and the heavy libraries (pandas, sklearn, github) inside the functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from mlci.errors import EXIT_INTERNAL, MlciError
+
+
+class MlciClickError(click.ClickException):
+    """An MlciError on its way out through click, with its own exit code."""
+
+    def __init__(self, error: MlciError) -> None:
+        super().__init__(error.one_line())
+        self.exit_code = error.exit_code
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def run_guarded(ctx: click.Context, invoke: Any) -> Any:
+    """Run a command, mapping our errors to exit codes and bugs to exit 4."""
+    try:
+        return invoke(ctx)
+    except MlciError as error:
+        raise MlciClickError(error) from None
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except KeyboardInterrupt:
+        raise click.exceptions.Abort() from None
+    except Exception:
+        traceback.print_exc()
+        click.echo(
+            "Error: mlci hit an internal error (a bug). Please report it with the traceback above.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+class LazyGroup(click.Group):
+    """Subcommands given as 'module:attribute' strings, imported on first use."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(ctx, super().invoke)
+
+
+class GuardedGroup(click.Group):
+    """A nested group (e.g. `mlci config`) whose commands map errors the same way."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(ctx, super().invoke)

@@ -1,0 +1,187 @@
+"""Load mlci.yaml and validate it against `mlci.config.schema`.
+
+Validation is driven by the dataclasses' type hints. Errors name the file, the
+line (where YAML knows it), the key path (`train.runner[1]`) and a fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from mlci.config.schema import MlciConfig
+from mlci.errors import ConfigError
+
+CONFIG_FILE = "mlci.yaml"
+
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return repr(value)
+
+
+class _Validator:
+    def __init__(self, source: str, lines: dict[str, int]) -> None:
+        self.source = source
+        self.lines = lines
+
+    def fail(self, path: str, problem: str, hint: str) -> typing.NoReturn:
+        line = self.lines.get(path)
+        where = f"{self.source} line {line}" if line else self.source
+        raise ConfigError(f"{where}: {path or '(top level)'}: {problem}", hint)
+
+    def build(self, cls: type, value: Any, path: str) -> Any:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping, got {_describe(value)}", "write it as key: value")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, item in value.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            if key not in fields:
+                guess = difflib.get_close_matches(str(key), list(fields), n=1)
+                hint = (
+                    f"did you mean '{guess[0]}'?"
+                    if guess
+                    else f"known keys here: {', '.join(sorted(fields))}"
+                )
+                self.fail(key_path, "unknown key", hint)
+            kwargs[key] = self.convert(hints[key], item, key_path)
+        return cls(**kwargs)
+
+    def convert(self, tp: Any, value: Any, path: str) -> Any:
+        origin = get_origin(tp)
+        if origin in (Union, types.UnionType):
+            options = [a for a in get_args(tp) if a is not type(None)]
+            if value is None and len(options) < len(get_args(tp)):
+                return None
+            return self.convert(options[0], value, path)
+        if origin is Literal:
+            allowed = get_args(tp)
+            if value not in allowed:
+                self.fail(
+                    path,
+                    f"expected one of {', '.join(map(str, allowed))}, got {_describe(value)}",
+                    f"use one of: {', '.join(map(str, allowed))}",
+                )
+            return value
+        if origin is tuple:
+            (item_type, _) = get_args(tp)
+            items = value if isinstance(value, list) else [value]
+            if value is None:
+                items = []
+            return tuple(self.convert(item_type, v, f"{path}[{i}]") for i, v in enumerate(items))
+        if origin is dict:
+            _, value_type = get_args(tp)
+            if value is None:
+                return {}
+            if not isinstance(value, dict):
+                self.fail(path, f"expected a mapping, got {_describe(value)}", "write name: value")
+            return {
+                str(k): self.convert(value_type, v, f"{path}.{k}") for k, v in value.items()
+            }
+        if dataclasses.is_dataclass(tp):
+            return self.build(typing.cast(type, tp), value, path)
+        return self.scalar(tp, value, path)
+
+    def scalar(self, tp: Any, value: Any, path: str) -> Any:
+        ok = {
+            str: isinstance(value, str),
+            bool: isinstance(value, bool),
+            int: isinstance(value, int) and not isinstance(value, bool),
+            float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        }[tp]
+        if ok:
+            return float(value) if tp is float else value
+        hint = f"set it to {_TYPE_WORDS[tp]}"
+        if tp is str and isinstance(value, (int, float)):
+            hint = f"quote it, e.g. \"{value}\" (YAML reads 3.10 as the number 3.1)"
+        self.fail(path, f"expected {_TYPE_WORDS[tp]}, got {_describe(value)}", hint)
+
+
+def _line_index(text: str) -> dict[str, int]:
+    """Key path -> 1-based line of its value, from YAML's node tree."""
+    import yaml
+
+    index: dict[str, int] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key_path = f"{path}.{key_node.value}" if path else str(key_node.value)
+                index[key_path] = key_node.start_mark.line + 1
+                walk(value_node, key_path)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                index[f"{path}[{i}]"] = item.start_mark.line + 1
+                walk(item, f"{path}[{i}]")
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return index
+    if root is not None:
+        walk(root, "")
+    return index
+
+
+def parse_config(text: str, source: str = CONFIG_FILE) -> MlciConfig:
+    """Validate YAML text into an MlciConfig; `source` names the file in errors."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source} line {mark.line + 1}" if mark is not None else source
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ConfigError(
+            f"{where}: {problem}", "fix the YAML syntax (indentation, colons, quotes)"
+        ) from None
+    validator = _Validator(source, _line_index(text))
+    config = validator.build(MlciConfig, data, "")
+    return typing.cast(MlciConfig, config)
+
+
+def load_config(path: str | Path | None = None, *, required: bool = False) -> MlciConfig:
+    """Load `path` (default ./mlci.yaml); without a file, the defaults unless required."""
+    explicit = path is not None
+    file = Path(path) if path is not None else Path(CONFIG_FILE)
+    if not file.exists():
+        if explicit or required:
+            raise ConfigError(
+                f"{file}: file not found",
+                "run `mlci init` to create one, or pass --config with the right path",
+            )
+        return MlciConfig()
+    if file.is_dir():
+        raise ConfigError(f"{file}: is a folder, not a file", "pass the path of mlci.yaml")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot be read ({error})", "check the file") from None
+    return parse_config(text, str(file))
+
+
+def config_to_dict(config: Any) -> Any:
+    """Plain dict/list/scalar form of a config object, for YAML and JSON output."""
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return {f.name: config_to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    if isinstance(config, dict):
+        return {k: config_to_dict(v) for k, v in config.items()}
+    if isinstance(config, (list, tuple)):
+        return [config_to_dict(v) for v in config]
+    return config

@@ -1,0 +1,63 @@
+"""The one error tree of mlci and the one table that maps errors to exit codes.
+
+Core code raises these; only the CLI turns them into a message and an exit code.
+Every message should name the file and the key it is about; the hint says how to fix it.
+"""
+
+from __future__ import annotations
+
+# Exit codes, as documented in the README and DESIGN.md.
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_SERVICE_FAILED = 3
+EXIT_INTERNAL = 4
+
+
+class MlciError(Exception):
+    """Base of every error a user can cause or an outside service can cause."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The message and its hint on a single line, as the CLI prints it."""
+        text = self.message.rstrip(".")
+        if self.hint:
+            return f"{text}. Fix: {self.hint}"
+        return f"{text}."
+
+
+class ConfigError(MlciError):
+    """mlci.yaml (or another config file) is missing, malformed or invalid."""
+
+
+class InputError(MlciError):
+    """A file or argument the user gave cannot be used (missing, unreadable, malformed)."""
+
+
+class UsageError(MlciError):
+    """The command was called in a way that cannot work (e.g. target exists)."""
+
+
+class GateFailed(MlciError):
+    """A validation, data-quality or drift gate failed."""
+
+    exit_code = EXIT_GATE_FAILED
+
+
+class ServiceError(MlciError):
+    """GitHub or another service failed after retries."""
+
+    exit_code = EXIT_SERVICE_FAILED
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code for any exception: ours carry theirs, anything else is a bug."""
+    if isinstance(error, MlciError):
+        return error.exit_code
+    return EXIT_INTERNAL

@@ -1,0 +1,1 @@
+"""Everything mlci writes to GitHub goes through this package (PyGithub inside)."""

@@ -1,0 +1,45 @@
+"""The dry-run outbox: where GitHub writes go when there is no token or --dry-run.
+
+Each write becomes a markdown or JSON file under `.mlci/outbox/` named after what it
+would have been (`comment-report.md`, `check-run-mlci.json`, ...), so a user can read
+exactly what mlci would post. Writing the same key again replaces the file, as the
+real sticky comment would be updated in place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_OUTBOX = Path(".mlci") / "outbox"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "item"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    kind: str
+    key: str
+    path: Path
+
+
+class Outbox:
+    def __init__(self, root: str | Path = DEFAULT_OUTBOX) -> None:
+        self.root = Path(root)
+
+    def write_text(self, kind: str, key: str, body: str, suffix: str = ".md") -> OutboxEntry:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"{_safe(kind)}-{_safe(key)}{suffix}"
+        path.write_text(body if body.endswith("\n") else body + "\n", encoding="utf-8")
+        return OutboxEntry(kind, key, path)
+
+    def write_json(self, kind: str, key: str, data: Any) -> OutboxEntry:
+        return self.write_text(kind, key, json.dumps(data, indent=2, default=str), ".json")
+
+    def entries(self) -> list[Path]:
+        return sorted(self.root.glob("*")) if self.root.is_dir() else []
