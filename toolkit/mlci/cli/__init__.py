@@ -10,7 +10,19 @@ from mlci.cli._lazy import LazyGroup
 # Command name -> "module:attribute". Modules import only click at the top.
 COMMANDS: dict[str, str] = {
     "config": "mlci.cli.config_cmd:config",
+    "data": "mlci.cli.data_cmd:data",
     "demo": "mlci.cli.demo_cmd:demo",
+    "fairness": "mlci.cli.fairness_cmd:fairness",
+    "generate": "mlci.cli.generate_cmd:generate",
+    "init": "mlci.cli.init_cmd:init",
+    "metrics": "mlci.cli.metrics_cmd:metrics",
+    "params": "mlci.cli.params_cmd:params",
+    "report": "mlci.cli.report_cmd:report",
+    "runs": "mlci.cli.runs_cmd:runs",
+    "train": "mlci.cli.train_cmd:train",
+    "validate": "mlci.cli.validate_cmd:validate",
+    "runner": "mlci.cli.runner_cmd:runner",
+    "runners": "mlci.cli.runners_cmd:runners",
 }
 
 

@@ -24,6 +24,11 @@ class BuildConfig:
     python: tuple[str, ...] = field(
         default=("3.11",), metadata=_doc("Python versions of the CI matrix")
     )
+    runner: tuple[str, ...] = field(
+        default=("ubuntu-latest",),
+        metadata=_doc("runs-on labels of the jobs that need no GPU (test, data, drift, report)"),
+    )
+    timeout_minutes: int = field(default=30, metadata=_doc("timeout of the jobs without GPU"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class TrainConfig:
     )
     model: str | None = field(default="model.joblib", metadata=_doc("model file it writes"))
     plots: str | None = field(default="plots", metadata=_doc("folder of plot data (csv/json)"))
+    data: tuple[str, ...] = field(
+        default=(), metadata=_doc("data files whose hashes the run record keeps (lineage)")
+    )
     runner: tuple[str, ...] = field(
         default=("self-hosted", "linux", "x64", "gpu"),
         metadata=_doc("runs-on labels of the training job"),
@@ -45,20 +53,68 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class GateConfig:
-    """One metric's gate; every bound is optional."""
+    """One metric's gate; every bound is optional. Drops follow the metric's direction:
+    for a lower-is-better metric (loss, rmse, ...) a rise is a drop in quality."""
+
+    min: float | None = field(default=None, metadata=_doc("fail below this value"))
+    max: float | None = field(default=None, metadata=_doc("fail above this value"))
+    max_drop: float | None = field(
+        default=None, metadata=_doc("largest allowed worsening vs the baseline (absolute)")
+    )
+    max_drop_relative: float | None = field(
+        default=None, metadata=_doc("largest allowed worsening as a fraction of the baseline")
+    )
+    max_rise: float | None = field(
+        default=None, metadata=_doc("largest allowed raw increase vs the baseline")
+    )
+    required: bool = field(default=True, metadata=_doc("fail when the metric is missing"))
+
+
+@dataclass(frozen=True)
+class FairnessGate:
+    """Bounds on one fairness metric; for per-group metrics, `min`/`max` hold for every group."""
 
     min: float | None = None
     max: float | None = None
-    max_drop: float | None = None
-    max_drop_relative: float | None = None
-    max_rise: float | None = None
-    required: bool = True
+    max_difference: float | None = None
+    min_ratio: float | None = None
+
+
+@dataclass(frozen=True)
+class FairnessConfig:
+    sensitive: tuple[str, ...] = field(
+        default=(), metadata=_doc("sensitive feature columns (each is checked on its own)")
+    )
+    label: str | None = field(default=None, metadata=_doc("true label column"))
+    prediction: str = field(default="prediction", metadata=_doc("predicted label column"))
+    positive: str | None = field(
+        default=None, metadata=_doc("positive label, e.g. \"1\" or \"yes\" (default 1/true)")
+    )
+    data: str | None = field(
+        default=None, metadata=_doc("file with labels, predictions and sensitive columns")
+    )
+    metrics: tuple[str, ...] = field(
+        default=(
+            "demographic_parity_difference",
+            "equalized_odds_difference",
+            "accuracy",
+            "recall",
+            "selection_rate",
+        ),
+        metadata=_doc("metrics computed with fairlearn and shown per group"),
+    )
+    gates: dict[str, FairnessGate] = field(
+        default_factory=dict, metadata=_doc("metric -> bounds (max, min, max_difference, min_ratio)")
+    )
 
 
 @dataclass(frozen=True)
 class ValidateConfig:
     gates: dict[str, GateConfig] = field(
         default_factory=dict, metadata=_doc("metric name -> bounds")
+    )
+    fairness: FairnessConfig = field(
+        default_factory=FairnessConfig, metadata=_doc("fairness metrics and gates")
     )
 
 
@@ -80,10 +136,60 @@ class CurrentDataConfig:
 
 
 @dataclass(frozen=True)
+class ColumnCheck:
+    """Checks on one column; every one is optional."""
+
+    type: Literal["int", "float", "number", "string", "bool", "datetime"] | None = None
+    required: bool = True
+    nullable: bool = True
+    max_null_share: float | None = None
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] = ()
+    regex: str | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class RowCountCheck:
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class FreshnessCheck:
+    column: str | None = field(default=None, metadata=_doc("timestamp or date column"))
+    max_age_days: float | None = field(
+        default=None, metadata=_doc("newest value must be at most this old")
+    )
+
+
+@dataclass(frozen=True)
+class DataChecksConfig:
+    columns: dict[str, ColumnCheck] = field(
+        default_factory=dict, metadata=_doc("column -> checks (type, nulls, range, values)")
+    )
+    unique: tuple[tuple[str, ...], ...] = field(
+        default=(), metadata=_doc("compound keys that must be unique, e.g. [[region, id]]")
+    )
+    rows: RowCountCheck = field(default_factory=RowCountCheck)
+    freshness: FreshnessCheck = field(default_factory=FreshnessCheck)
+    strict: bool = field(default=False, metadata=_doc("columns not listed are failures"))
+    schema: str | None = field(
+        default=None, metadata=_doc("your own pandera schema: file.py:NAME or file.yaml")
+    )
+    batch_rows: int = field(default=250_000, metadata=_doc("rows read per batch"))
+    sample: int = field(default=5, metadata=_doc("failing values shown per check"))
+
+
+@dataclass(frozen=True)
 class DataConfig:
     reference: str | None = field(default=None, metadata=_doc("data the model was trained on"))
     profile: str | None = field(default=None, metadata=_doc("stored reference profile"))
     current: CurrentDataConfig = field(default_factory=CurrentDataConfig)
+    checks: DataChecksConfig = field(
+        default_factory=DataChecksConfig, metadata=_doc("data quality checks (mlci data check)")
+    )
 
 
 @dataclass(frozen=True)
@@ -100,11 +206,23 @@ class DriftConfig:
         default_factory=dict, metadata=_doc("column -> type, overriding inference")
     )
     tests: dict[str, str] = field(
-        default_factory=dict, metadata=_doc("column -> stat test (ks, chi2, psi, ...)")
+        default_factory=dict,
+        metadata=_doc(
+            "column -> stat test (ks, chi2, z, wasserstein, jensenshannon, psi, hellinger)"
+        ),
     )
     thresholds: dict[str, float] = field(
-        default_factory=dict, metadata=_doc("column -> threshold of its test")
+        default_factory=dict,
+        metadata=_doc("column -> threshold of its test (p-value for ks/chi2/z, else distance)"),
     )
+    alpha: float = field(
+        default=0.05, metadata=_doc("p-value level of ks/chi2/z, after the correction")
+    )
+    small_reference: int = field(
+        default=1000,
+        metadata=_doc("references up to this many values get p-value tests, larger distances"),
+    )
+    bins: int = field(default=100, metadata=_doc("quantile bins of numeric reference profiles"))
     correction: Literal["bonferroni", "bh", "none"] = field(
         default="bonferroni", metadata=_doc("multiple-testing correction of p-values")
     )
@@ -117,11 +235,24 @@ class DriftConfig:
 
 @dataclass(frozen=True)
 class RetrainRule:
-    drift_share: float | None = None
-    columns: tuple[str, ...] = ()
-    psi: float | None = None
-    performance_drop: float | None = None
-    model_age_days: int | None = None
+    """Retrain when any set condition holds; unset conditions are not checked."""
+
+    drift_share: float | None = field(
+        default=None, metadata=_doc("retrain when at least this share of columns drifted")
+    )
+    columns: tuple[str, ...] = field(
+        default=(), metadata=_doc("retrain when any of these columns drifted")
+    )
+    psi: float | None = field(
+        default=None, metadata=_doc("retrain when any column's PSI reaches this value")
+    )
+    performance_drop: float | None = field(
+        default=None,
+        metadata=_doc("retrain when accuracy fell (or MAE rose) by at least this much"),
+    )
+    model_age_days: int | None = field(
+        default=None, metadata=_doc("retrain when the model is at least this many days old")
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +274,72 @@ class GitHubConfig:
     )
     pin_actions: bool = field(default=False, metadata=_doc("pin third-party actions to SHAs"))
     comment_key: str = field(default="report", metadata=_doc("key of the sticky PR comment"))
+    allow_fork_training: bool = field(
+        default=True,
+        metadata=_doc("fork PRs may train once a maintainer adds fork_label (false: never)"),
+    )
+    default_branch: str = field(
+        default="main", metadata=_doc("branch whose pushes record the new baseline")
+    )
+    actions_repo: str = field(
+        default="mlci-dev/mlci", metadata=_doc("owner/name of the repository of mlci's actions")
+    )
+    actions_ref: str = field(default="v0", metadata=_doc("tag or branch of mlci's actions"))
+    pins: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_doc("action (owner/name) -> commit SHA, used when pin_actions is true"),
+    )
+
+
+@dataclass(frozen=True)
+class TolerationConfig:
+    """A Kubernetes toleration, so runner pods may land on tainted GPU nodes."""
+
+    key: str = "nvidia.com/gpu"
+    operator: Literal["Exists", "Equal"] = "Exists"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = "NoSchedule"
+
+
+@dataclass(frozen=True)
+class GpuClassConfig:
+    """One runner scale set of actions-runner-controller: runners with the same GPUs."""
+
+    gpus: int = field(default=1, metadata=_doc("nvidia.com/gpu limit of each runner pod"))
+    min_runners: int = field(default=0, metadata=_doc("idle runners kept (0: scale to zero)"))
+    max_runners: int = field(default=2, metadata=_doc("most runners at once"))
+    labels: tuple[str, ...] = field(
+        default=(), metadata=_doc("extra runs-on labels of this class (besides train.runner)")
+    )
+    node_selector: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_doc("node labels (default for GPU classes: nvidia.com/gpu.present: 'true')"),
+    )
+    tolerations: tuple[TolerationConfig, ...] = field(
+        default=(TolerationConfig(),), metadata=_doc("taints the runner pods tolerate")
+    )
+    cpu: str | None = field(default=None, metadata=_doc("CPU request, e.g. '8'"))
+    memory: str | None = field(default=None, metadata=_doc("memory request and limit, e.g. 32Gi"))
+
+
+@dataclass(frozen=True)
+class RunnersConfig:
+    github_config_url: str | None = field(
+        default=None, metadata=_doc("repository or organisation URL the runners register with")
+    )
+    github_config_secret: str = field(
+        default="mlci-arc-github",
+        metadata=_doc("Kubernetes secret holding the GitHub App or token for ARC"),
+    )
+    namespace: str = field(default="arc-runners", metadata=_doc("namespace of the scale sets"))
+    name_prefix: str = field(default="mlci-", metadata=_doc("prefix of scale set names"))
+    runner_group: str | None = field(default=None, metadata=_doc("runner group of the sets"))
+    image: str = field(
+        default="ghcr.io/actions/actions-runner:latest", metadata=_doc("runner container image")
+    )
+    classes: dict[str, GpuClassConfig] = field(
+        default_factory=dict, metadata=_doc("GPU class name -> its scale set")
+    )
 
 
 @dataclass(frozen=True)
@@ -156,3 +353,4 @@ class MlciConfig:
     drift: DriftConfig = field(default_factory=DriftConfig)
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
+    runners: RunnersConfig = field(default_factory=RunnersConfig)

@@ -41,5 +41,20 @@ class Outbox:
     def write_json(self, kind: str, key: str, data: Any) -> OutboxEntry:
         return self.write_text(kind, key, json.dumps(data, indent=2, default=str), ".json")
 
+    def write_files(self, kind: str, key: str, files: dict[str, bytes]) -> Path:
+        """Files as they would be committed, under `KIND-KEY/` (replaced as a whole)."""
+        import shutil
+
+        folder = self.root / f"{_safe(kind)}-{_safe(key)}"
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        for name, content in files.items():
+            target = folder / name
+            if folder.resolve() not in target.resolve().parents:
+                raise ValueError(f"{name}: path leaves the outbox")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return folder
+
     def entries(self) -> list[Path]:
         return sorted(self.root.glob("*")) if self.root.is_dir() else []

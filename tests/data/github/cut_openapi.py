@@ -1,0 +1,82 @@
+"""Cut the GitHub REST operations the fake serves into `openapi-ops.json`.
+
+Source: GitHub's REST API description for api.github.com as packaged in the npm
+package @octokit/openapi (MIT), file `generated/api.github.com.deref.json`.
+Run by hand when the list below changes (not at test time):
+
+    python tests/data/github/cut_openapi.py PATH/TO/api.github.com.deref.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+OPERATIONS = [
+    "GET /user",
+    "GET /repos/{owner}/{repo}",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}",
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
+    "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
+    "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}",
+    "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
+    "GET /repos/{owner}/{repo}/labels/{name}",
+    "POST /repos/{owner}/{repo}/labels",
+    "POST /repos/{owner}/{repo}/check-runs",
+    "GET /repos/{owner}/{repo}/check-runs/{check_run_id}",
+    "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}",
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    "POST /repos/{owner}/{repo}/statuses/{sha}",
+    "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+    "POST /repos/{owner}/{repo}/git/blobs",
+    "POST /repos/{owner}/{repo}/git/trees",
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    "POST /repos/{owner}/{repo}/git/commits",
+    "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
+    "GET /repos/{owner}/{repo}/git/ref/{ref}",
+    "POST /repos/{owner}/{repo}/git/refs",
+    "PATCH /repos/{owner}/{repo}/git/refs/{ref}",
+    "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
+    "GET /repos/{owner}/{repo}/pulls",
+    "POST /repos/{owner}/{repo}/pulls",
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+    "PATCH /repos/{owner}/{repo}/pulls/{pull_number}",
+    "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    "POST /repos/{owner}/{repo}/releases",
+    "GET /repos/{owner}/{repo}/releases/tags/{tag}",
+]
+
+
+def _json_schema(node: dict) -> dict | None:
+    content = (node or {}).get("content") or {}
+    for media, body in content.items():
+        if "json" in media and "schema" in body:
+            return body["schema"]
+    return None
+
+
+def main(source: str) -> None:
+    spec = json.loads(Path(source).read_text(encoding="utf-8"))
+    out: dict = {"source": f"@octokit/openapi {spec['info']['version']} (MIT)", "operations": {}}
+    for key in OPERATIONS:
+        method, path = key.split(" ", 1)
+        op = spec["paths"][path][method.lower()]
+        responses = {}
+        for status, response in op["responses"].items():
+            responses[status] = {"schema": _json_schema(response)}
+        out["operations"][key] = {
+            "operationId": op["operationId"],
+            "requestBody": _json_schema(op.get("requestBody") or {}),
+            "responses": responses,
+        }
+    target = Path(__file__).with_name("openapi-ops.json")
+    target.write_text(json.dumps(out, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+    print(f"{target}: {len(OPERATIONS)} operations")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,81 @@
+"""`mlci metrics diff` and `mlci params diff` in a real git repository."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlci.cli import cli
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "t@example.invalid")
+    git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "metrics.json").write_text('{"acc": 0.80, "loss": 0.50, "auc": 0.7}')
+    (tmp_path / "params.yaml").write_text("model:\n  depth: 4\n  lr: 0.1\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "base")
+    git(tmp_path, "checkout", "-qb", "feature")
+    (tmp_path / "metrics.json").write_text('{"acc": 0.85, "loss": 0.55, "auc": 0.7}')
+    (tmp_path / "params.yaml").write_text("model:\n  depth: 6\n  lr: 0.1\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_metrics_diff_md_reads_base_from_git(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["metrics", "diff", "--base", "main", "--md"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        # dvc metrics diff --md: | Path | Metric | <old> | <new> | Change | (then mlci's extras)
+        "| Path | Metric | main | workspace | Change | Change % |   |",
+        "|---|---|---|---|---|---|---|",
+        "| metrics.json | acc | 0.8 | 0.85 | +0.05 | +6.25% | 🟢 better |",
+        "| metrics.json | loss | 0.5 | 0.55 | +0.05 | +10.00% | 🔴 worse |",
+    ]
+    # The work tree was not touched: git show, no checkout.
+    assert '"acc": 0.85' in (repo / "metrics.json").read_text()
+
+
+def test_metrics_diff_between_two_refs_json(repo: Path) -> None:
+    git(repo, "commit", "-qam", "head")
+    result = CliRunner().invoke(
+        cli, ["metrics", "diff", "--base", "main", "--head", "feature", "--json", "--all"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"auc": {\n        "old": 0.7,\n        "new": 0.7,' in result.output
+
+
+def test_params_diff(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["params", "diff", "--base", "main"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Path         Param        main  workspace",
+        "params.yaml  model.depth  4     6",
+    ]
+
+
+def test_malformed_metrics_exit_2_naming_the_file(repo: Path) -> None:
+    (repo / "metrics.json").write_text('{"acc": 0.9')
+    result = CliRunner().invoke(cli, ["metrics", "diff", "--base", "main"])
+    assert result.exit_code == 2
+    assert (
+        "Error: head: metrics.json: invalid JSON at line 1 column 12. "
+        "Fix: fix the file's syntax or pass the right path" in result.output
+    )
+
+
+def test_missing_base_file_is_a_note(repo: Path) -> None:
+    (repo / "extra.json").write_text('{"x": 1}')
+    result = CliRunner().invoke(cli, ["metrics", "diff", "extra.json", "--base", "main"])
+    assert result.exit_code == 0
+    assert "extra.json  x       -     1" in result.output
+    assert "note: base: extra.json at main: fatal:" in result.output

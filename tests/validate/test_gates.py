@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlci.cli import cli
+from mlci.config.schema import GateConfig
+from mlci.validate import evaluate_gates
+
+
+def test_gate_rules() -> None:
+    gates = {
+        "acc": GateConfig(min=0.8, max_drop=0.01),
+        "loss": GateConfig(max_drop_relative=0.05),
+        "auc": GateConfig(max=0.99),
+        "missing": GateConfig(min=0.1),
+        "optional": GateConfig(min=0.1, required=False),
+        "nan": GateConfig(min=0.0),
+    }
+    head = {"acc": 0.85, "loss": 0.53, "auc": 0.9, "nan": float("nan")}
+    base = {"acc": 0.87, "loss": 0.5, "auc": 0.9}
+    report = evaluate_gates(gates, head, base)
+    status = {(r.metric, r.rule): r.status for r in report.results}
+    assert status == {
+        ("acc", "min"): "pass",
+        ("acc", "max_drop"): "fail",  # 0.87 -> 0.85 is 0.02 > 0.01
+        ("loss", "max_drop_relative"): "fail",  # lower is better: +6% is a 6% drop
+        ("auc", "max"): "pass",
+        ("missing", "required"): "fail",
+        ("optional", "required"): "skip",
+        ("nan", "min"): "fail",
+    }
+    assert report.failed_metrics == ("acc", "loss", "missing", "nan")
+    messages = {r.metric: r.message for r in report.failed}
+    assert messages["acc"] == "acc dropped by 0.02 vs baseline 0.87 (allowed 0.01)"
+    assert messages["loss"] == "loss dropped by 6.00% vs baseline 0.5 (allowed 5.00%)"
+
+
+def test_no_baseline_skips_drop_rules() -> None:
+    report = evaluate_gates({"acc": GateConfig(max_drop=0.01)}, {"acc": 0.5}, None)
+    assert report.passed
+    assert report.results[0].message == "acc: max_drop not checked (no baseline)"
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "config", "user.email", "t@example.invalid")
+    git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "mlci.yaml").write_text(
+        "validate:\n  gates:\n    acc: {min: 0.8}\n    auc: {max_drop: 0.01}\n"
+    )
+    (tmp_path / "metrics.json").write_text('{"acc": 0.9, "auc": 0.80}')
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "base")
+    monkeypatch.chdir(tmp_path)
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_validate_cli_fails_with_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "metrics.json").write_text('{"acc": 0.7, "auc": 0.75}')
+    outputs = project / "out.txt"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    result = CliRunner().invoke(cli, ["validate", "--base", "main"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert "baseline: `metrics.json` committed at `main`" in lines[0]
+    assert "::error file=mlci.yaml,title=mlci gate min::acc = 0.7 is below the minimum 0.8" in lines
+    assert (
+        "::error file=mlci.yaml,title=mlci gate max_drop::auc dropped by 0.05 vs baseline 0.8 "
+        "(allowed 0.01)" in lines
+    )
+    assert lines[-1].startswith("Error: 2 gate(s) failed: acc, auc. Fix: improve the model")
+    text = outputs.read_text()
+    assert "gate-passed<<" in text and "\nfalse\n" in text and "\nacc,auc\n" in text
+
+
+def test_validate_cli_passes_and_reports_missing_baseline(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", "--base", "no-such-branch"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:4] == [
+        "baseline: no baseline: `no-such-branch` is not a known git ref",
+        "PASS  min               acc = 0.9 ≥ 0.8",
+        "SKIP  max_drop          auc: max_drop not checked (no baseline)",
+    ][:4]
+
+
+def test_validate_malformed_metrics_exit_2(project: Path) -> None:
+    (project / "metrics.json").write_text("{not json")
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 2
+    assert "Error: metrics.json: invalid JSON at line 1 column 2." in result.output
+
+
+def test_explicit_baseline_file_wins(project: Path) -> None:
+    (project / "old.json").write_text('{"acc": 0.9, "auc": 0.95}')
+    result = CliRunner().invoke(cli, ["validate", "--baseline", "old.json", "--base", "main"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "baseline: file `old.json`"

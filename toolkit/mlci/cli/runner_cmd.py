@@ -1,0 +1,90 @@
+"""`mlci runner check`: what this job runs on, and is it fit to train on."""
+
+from __future__ import annotations
+
+import click
+
+from mlci.cli._lazy import GuardedGroup
+from mlci.cli._options import config_option, json_dumps
+
+
+@click.group(cls=GuardedGroup)
+def runner() -> None:
+    """Inspect the machine this job runs on (GPU preflight).
+
+    \b
+    Example:
+      mlci runner check --require-gpu
+    """
+
+
+@runner.command("check")
+@config_option
+@click.option(
+    "--require-gpu/--no-require-gpu",
+    default=None,
+    help="Exit 1 when no usable GPU is found (default: train.require_gpu in mlci.yaml).",
+)
+@click.option(
+    "--min-gpu-memory",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="GB",
+    help="Exit 1 unless a GPU has at least this much memory (decimal GB; implies a GPU).",
+)
+@click.option(
+    "--frameworks/--no-frameworks",
+    default=True,
+    help="Check whether installed torch, jax and cupy can use the GPU (takes seconds).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def check(
+    config_path: str | None,
+    require_gpu: bool | None,
+    min_gpu_memory: float | None,
+    frameworks: bool,
+    as_json: bool,
+) -> None:
+    """Describe this runner: OS, CPU, memory, disk, GPUs and what can use them.
+
+    Reads GPUs from nvidia-smi (name, memory, driver and CUDA versions, utilisation)
+    and checks that installed torch, jax and cupy can run on them. With
+    --require-gpu or --min-gpu-memory it exits 1, before any training starts, when
+    the GPU is missing or too small. Writes a table to the step summary and sets
+    the outputs gpu-count and gpu-name.
+
+    \b
+    Example:
+      mlci runner check
+      mlci runner check --require-gpu --min-gpu-memory 16
+      mlci runner check --json > runner.json
+    """
+    from mlci.config import load_config
+    from mlci.errors import GateFailed
+    from mlci.gha import ActionsRuntime
+    from mlci.runners import check_requirements, probe_runner
+    from mlci.runners.frameworks import KNOWN_FRAMEWORKS
+    from mlci.runners.render import render_summary, render_text
+
+    if require_gpu is None:
+        require_gpu = load_config(config_path).train.require_gpu
+    info = probe_runner(frameworks=KNOWN_FRAMEWORKS if frameworks else ())
+    verdict = check_requirements(
+        info, require_gpu=require_gpu, min_gpu_memory_gb=min_gpu_memory
+    )
+
+    runtime = ActionsRuntime()
+    runtime.append_summary(render_summary(info, verdict))
+    runtime.set_outputs(
+        {"gpu-count": info.gpu_count, "gpu-name": info.gpus[0].name if info.gpus else ""}
+    )
+    if as_json:
+        click.echo(json_dumps({"runner": info.to_dict(), "check": verdict.to_dict()}))
+    else:
+        click.echo(render_text(info, verdict))
+    if not verdict.passed:
+        raise GateFailed(
+            "; ".join(verdict.problems),
+            "run the job on a runner with a suitable GPU: set train.runner in mlci.yaml "
+            "to its labels (see `mlci runners status`)",
+        )

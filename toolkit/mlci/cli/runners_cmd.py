@@ -1,0 +1,215 @@
+"""`mlci runners arc-values|status`: scale GPU runners out, and see which are there."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from mlci.cli._lazy import GuardedGroup
+from mlci.cli._options import config_option, json_dumps
+
+if TYPE_CHECKING:
+    from mlci.runners.status import RunnerStatus
+
+
+@click.group(cls=GuardedGroup)
+def runners() -> None:
+    """Self-hosted runners: Helm values for ARC, and the repository's runners.
+
+    \b
+    Example:
+      mlci runners arc-values --gpu-class a100:1:0:4 --out arc/
+      mlci runners status
+    """
+
+
+@runners.command("arc-values")
+@config_option
+@click.option(
+    "--gpu-class",
+    "gpu_classes",
+    multiple=True,
+    metavar="NAME:GPUS:MIN:MAX",
+    help="A scale set: class name, GPUs per runner, min and max runners. Repeatable; "
+    "replaces runners.classes of mlci.yaml.",
+)
+@click.option(
+    "--github-config-url",
+    default=None,
+    help="Repository or organisation URL (default: runners.github_config_url, "
+    "else the current repository in Actions).",
+)
+@click.option(
+    "--secret", default=None, help="Kubernetes secret name (default: runners.github_config_secret)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write one NAME.values.yaml per scale set here (default: all to stdout).",
+)
+def arc_values(
+    config_path: str | None,
+    gpu_classes: tuple[str, ...],
+    github_config_url: str | None,
+    secret: str | None,
+    out_dir: str | None,
+) -> None:
+    """Write Helm values for actions-runner-controller, one scale set per GPU class.
+
+    Each scale set (chart gha-runner-scale-set, ARC 0.14 or later) scales from
+    minRunners (0: nothing runs while idle) to maxRunners ephemeral runners, limits
+    the runner container to the class's nvidia.com/gpu count, and carries the
+    train.runner labels of mlci.yaml plus the class name, so the training job's
+    runs-on reaches it. The GitHub credentials stay in a Kubernetes secret.
+
+    \b
+    Example:
+      mlci runners arc-values --gpu-class a100:1:0:4 --gpu-class h100:8:0:2 --out arc/
+      mlci runners arc-values --github-config-url https://github.com/acme/churn
+    """
+    import dataclasses
+    import os
+    from pathlib import Path
+
+    from mlci.config import load_config
+    from mlci.runners.arc import build_scale_sets, parse_gpu_class, render_all, render_values
+
+    config = load_config(config_path)
+    settings = config.runners
+    if secret:
+        settings = dataclasses.replace(settings, github_config_secret=secret)
+    classes = dict(parse_gpu_class(spec) for spec in gpu_classes) if gpu_classes else None
+    url = github_config_url or settings.github_config_url
+    if not url and os.environ.get("GITHUB_REPOSITORY"):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        url = f"{server}/{os.environ['GITHUB_REPOSITORY']}"
+    scale_sets = build_scale_sets(settings, config.train.runner, classes, github_config_url=url)
+    for scale_set in scale_sets:
+        for warning in scale_set.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    if out_dir is None:
+        click.echo(render_all(scale_sets, settings.namespace), nl=False)
+        return
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for scale_set in scale_sets:
+        path = folder / scale_set.filename
+        path.write_text(render_values(scale_set, settings.namespace), encoding="utf-8")
+        click.echo(f"wrote {path}")
+        click.echo(f"  install: {scale_set.install_command(settings.namespace)}")
+
+
+@runners.command("status")
+@config_option
+@click.option("--repo", default=None, help="owner/name (default: $GITHUB_REPOSITORY).")
+@click.option("--token", default=None, help="GitHub token (default: $GITHUB_TOKEN).")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    help="Labels to look for; repeatable (default: train.runner of mlci.yaml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when no online runner matches, 3 when the runners cannot be read.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def status(
+    config_path: str | None,
+    repo: str | None,
+    token: str | None,
+    labels: tuple[str, ...],
+    strict: bool,
+    as_json: bool,
+) -> None:
+    """List the repository's self-hosted runners and their labels.
+
+    Warns when no online runner has every label of train.runner (the training job's
+    runs-on). Listing runners needs Administration: read on the repository, which the
+    workflow's GITHUB_TOKEN lacks: then it says so and exits 0 (3 with --strict).
+
+    \b
+    Example:
+      mlci runners status --repo acme/churn
+      mlci runners status --label self-hosted --label gpu --strict
+    """
+    import os
+    import sys
+
+    from mlci.config import load_config
+    from mlci.errors import GateFailed, UsageError
+    from mlci.gha import ActionsRuntime
+    from mlci.runners.status import (
+        RunnersUnreadable,
+        fetch_repo_runners,
+        runner_status,
+        unreadable_status,
+    )
+
+    wanted = labels or load_config(config_path).train.runner
+    repository = repo or os.environ.get("GITHUB_REPOSITORY")
+    if not repository or repository.count("/") != 1:
+        raise UsageError(
+            f"--repo: expected owner/name, got {repository!r}" if repository else "no repository",
+            "pass --repo OWNER/NAME (in Actions, GITHUB_REPOSITORY is used)",
+        )
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    # Annotations on stderr: stdout may be JSON; Actions reads commands from both.
+    runtime = ActionsRuntime(stream=sys.stderr)
+    try:
+        found = fetch_repo_runners(
+            repository, token=token or os.environ.get("GITHUB_TOKEN"), api_url=api_url
+        )
+        result = runner_status(repository, found, wanted)
+    except RunnersUnreadable as error:
+        if strict:
+            raise
+        result = unreadable_status(repository, wanted, error.one_line())
+
+    runtime.set_output("matching-online", len(result.matching_online))
+    if as_json:
+        click.echo(json_dumps(result.to_dict()))
+    else:
+        click.echo(_render(result))
+    if result.unreadable:
+        runtime.warning(f"runner status unknown: {result.unreadable}")
+    for warning in result.warnings:
+        runtime.warning(warning)
+    if strict and not result.matching_online:
+        raise GateFailed(
+            f"no online runner of {repository} has the labels [{', '.join(wanted)}]",
+            "start a runner with those labels, or change train.runner in mlci.yaml",
+        )
+
+
+def _render(result: RunnerStatus) -> str:
+    from mlci.runners.status import matches
+
+    head = f"Self-hosted runners of {result.repository} (wanted: {', '.join(result.wanted)})"
+    if result.unreadable:
+        return f"{head}\nunknown: {result.unreadable}"
+    if not result.runners:
+        return f"{head}\nnone registered"
+    rows = [("name", "status", "busy", "match", "labels")]
+    for runner in result.runners:
+        rows.append(
+            (
+                runner.name,
+                runner.status,
+                "yes" if runner.busy else "no",
+                "yes" if matches(runner.labels, result.wanted) else "no",
+                ", ".join(runner.labels),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False))
+        + "  "
+        + row[4]
+        for row in rows
+    ]
+    return "\n".join([head, *lines])

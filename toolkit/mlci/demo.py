@@ -1,0 +1,176 @@
+"""`mlci demo`: the whole mlci loop on the embedded example, offline.
+
+Copies the example into a folder, makes it a git repository, trains a baseline on
+`main`, opens a branch that changes a parameter, trains again, validates and compares
+the two, checks the data, runs the drift check on the shifted production sample and
+writes everything mlci would post on GitHub into the dry-run outbox.
+
+The core returns a DemoResult; `on_step` is told about each step as it starts so the
+CLI can show progress. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlci.errors import UsageError
+from mlci.gitutil import commit_all, git, init_repository
+
+DEMO_MARKER = Path(".mlci") / "demo.json"
+BRANCH = "experiment/deeper-trees"
+# The parameter change the demo's pull request makes, as (old line, new line).
+PARAM_CHANGE = ("  max_depth: 4", "  max_depth: 8")
+
+DEMO_GITIGNORE = """\
+# Outputs too large or too private for git; metrics, plots and run records are kept.
+model.joblib
+predictions.csv
+__pycache__/
+.pytest_cache/
+.mlci/outbox/
+.mlci/actions/
+"""
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    directory: Path
+    steps: tuple[DemoStep, ...]
+    report_path: Path
+    outbox: tuple[Path, ...]
+    gate_passed: bool
+    failed_gates: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def example_dir() -> Path:
+    return Path(__file__).parent / "example"
+
+
+def prepare_directory(directory: Path, force: bool) -> None:
+    """Refuse to mix the demo into a folder that holds anything of the user's."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory}: exists and is not a folder", "choose another DIR")
+    if directory.is_dir() and any(directory.iterdir()):
+        if not (directory / DEMO_MARKER).is_file():
+            raise UsageError(
+                f"{directory}: folder is not empty and was not made by `mlci demo`",
+                "choose an empty or new DIR, e.g. `mlci demo ./mlci-demo-2`",
+            )
+        if not force:
+            raise UsageError(
+                f"{directory}: holds an earlier demo",
+                f"pass --force to replace it, or run `mlci demo` with another DIR",
+            )
+        shutil.rmtree(directory)
+
+
+def copy_example(directory: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mlci")
+    shutil.copytree(example_dir(), directory, ignore=ignore, dirs_exist_ok=True)
+    (directory / ".gitignore").write_text(DEMO_GITIGNORE, encoding="utf-8")
+    marker = directory / DEMO_MARKER
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text('{"made_by": "mlci demo"}\n', encoding="utf-8")
+
+
+def change_parameter(directory: Path) -> str:
+    params = directory / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    old, new = PARAM_CHANGE
+    if old not in text:
+        raise UsageError(f"{params}: expected the line {old.strip()!r}", "reinstall mlci")
+    params.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return f"model.max_depth: {old.split(':')[1].strip()} -> {new.split(':')[1].strip()}"
+
+
+StepHook = Callable[[DemoStep], None]
+
+
+def _train(directory: Path, label: str, on_output: Callable[[str], None] | None) -> str:
+    from mlci.config import load_config
+    from mlci.errors import GateFailed
+    from mlci.train.run import run_training
+
+    config = load_config(directory / "mlci.yaml")
+    record = run_training(config, directory, on_output=on_output)
+    if not record.succeeded:
+        raise GateFailed(
+            f"{directory}: training the {label} failed: {'; '.join(record.errors)}",
+            "run `python train.py` in that folder to see the error",
+        )
+    metrics = record.metrics.get("metrics.json", {})
+    shown = ", ".join(f"{k} {metrics[k]}" for k in ("accuracy", "roc_auc") if k in metrics)
+    return f"{shown} in {record.duration_s:.1f} s (run record {record.id})"
+
+
+def run_demo(
+    directory: str | Path,
+    *,
+    force: bool = False,
+    on_step: StepHook | None = None,
+    on_output: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Run the demo in `directory`; `on_step` hears of each step before it runs."""
+    from mlci.config import load_config
+    from mlci.github.outbox import Outbox
+    from mlci.report.build import build_report
+
+    root = Path(directory).resolve()
+    steps: list[DemoStep] = []
+
+    def step(title: str, detail: str = "") -> None:
+        done = DemoStep(title, detail)
+        steps.append(done)
+        if on_step is not None:
+            on_step(done)
+
+    prepare_directory(root, force)
+    copy_example(root)
+    step("Copied the example churn project", str(root))
+
+    init_repository(root)
+    commit_all(root, "Example churn project")
+    step("Made it a git repository on branch main")
+
+    detail = _train(root, "baseline", on_output)
+    commit_all(root, "Train the baseline model")
+    step("Trained the baseline on main", detail)
+
+    git(["checkout", "-q", "-b", BRANCH], root)
+    change = change_parameter(root)
+    commit_all(root, f"Try deeper trees ({change})")
+    step(f"Opened branch {BRANCH}", f"params.yaml: {change}")
+
+    detail = _train(root, "candidate", on_output)
+    commit_all(root, "Train the candidate model")
+    step("Trained the candidate on the branch", detail)
+
+    config = load_config(root / "mlci.yaml")
+    report = build_report(config, root, base_ref="main")
+    outbox = Outbox(root / ".mlci" / "outbox")
+    entry = outbox.write_text("comment", config.github.comment_key, report.markdown)
+    outbox.write_json("report", config.github.comment_key, report.to_dict())
+    verdict = "passed" if report.gate_passed else "failed"
+    failed = report.gates.failed_metrics
+    step(
+        "Compared the branch with main and wrote the pull-request report",
+        f"gates {verdict}; baseline from {report.baseline.source}",
+    )
+    return DemoResult(
+        directory=root,
+        steps=tuple(steps),
+        report_path=entry.path,
+        outbox=tuple(outbox.entries()),
+        gate_passed=report.gate_passed,
+        failed_gates=failed,
+    )

@@ -1,0 +1,251 @@
+"""Build a reference profile by streaming a table, with bounded memory.
+
+Pass 1 counts categories and nulls exactly and keeps an evenly thinned sample of every
+numeric column (at most `sketch_rows` values), from which the quantile edges are taken.
+If nothing had to be thinned, the counts come from the kept values and the profile is
+done; otherwise pass 2 streams the numeric columns again and counts them exactly on
+those edges. Either way every stored count is exact; only the edge positions come
+from a sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from mlci.drift.kinds import infer_kinds
+from mlci.drift.profile import MAX_CATEGORIES, ColumnProfile, DatasetProfile, numeric_column
+from mlci.drift.readers import (
+    DEFAULT_BATCH_ROWS,
+    Batch,
+    CategoryChunk,
+    MismatchChunk,
+    NullChunk,
+    NumericChunk,
+    Progress,
+    Source,
+)
+from mlci.drift.sketch import DEFAULT_BINS, BinCounts, edges_from_sorted
+
+SKETCH_ROWS = 1_000_000
+NUMERIC = ("numeric", "datetime")
+CATEGORY = ("categorical", "boolean")
+
+
+@dataclass(eq=False)
+class ThinnedSample:
+    """Every `stride`-th value of a stream, halved whenever it grows past `limit`."""
+
+    limit: int
+    stride: int = 1
+    parts: list[np.ndarray] = field(default_factory=list)
+    size: int = 0
+    seen: int = 0
+
+    def add(self, values: np.ndarray) -> None:
+        offset = (-self.seen) % self.stride
+        kept = values[offset :: self.stride]
+        self.seen += values.size
+        self.parts.append(kept)
+        self.size += kept.size
+        while self.size > self.limit:
+            joined = np.concatenate(self.parts)[::2]
+            self.parts, self.size, self.stride = [joined], joined.size, self.stride * 2
+
+    def values(self) -> np.ndarray:
+        return np.concatenate(self.parts) if self.parts else np.empty(0)
+
+
+@dataclass(eq=False)
+class CategoryCounter:
+    counts: dict[str, int] = field(default_factory=dict)
+    nulls: int = 0
+    mismatched: str | None = None
+
+    def add(self, chunk: CategoryChunk) -> None:
+        self.nulls += chunk.nulls
+        counts = self.counts
+        for name, value in zip(chunk.labels, chunk.counts.tolist(), strict=True):
+            counts[name] = counts.get(name, 0) + value
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(eq=False)
+class Accuracy:
+    """Row-wise agreement of the label and the prediction (or their mean absolute error)."""
+
+    metric: str | None = None
+    total: float = 0.0
+    rows: int = 0
+
+    def add(self, target: np.ndarray, prediction: np.ndarray) -> None:
+        numeric = target.dtype != object and prediction.dtype != object
+        if self.metric is None:
+            integral = numeric and bool(np.all(np.nan_to_num(target) % 1 == 0))
+            self.metric = "mae" if numeric and not integral else "accuracy"
+        if self.metric == "mae" and numeric:
+            ok = ~(np.isnan(target) | np.isnan(prediction))
+            self.total += float(np.abs(target[ok] - prediction[ok]).sum())
+        else:
+            t = np.array([None if v != v else _text(v) for v in target], dtype=object)
+            p = np.array([None if v != v else _text(v) for v in prediction], dtype=object)
+            ok = (t != None) & (p != None)  # noqa: E711 - element-wise on object arrays
+            self.total += float((t[ok] == p[ok]).sum())
+        self.rows += int(ok.sum())
+
+    def result(self) -> dict[str, Any] | None:
+        if not self.rows or self.metric is None:
+            return None
+        return {"metric": self.metric, "value": self.total / self.rows, "rows": self.rows}
+
+
+def _text(value: Any) -> str:
+    from mlci.drift.readers import label
+
+    return label(value)
+
+
+def select_columns(
+    names: list[str], include: tuple[str, ...], exclude: tuple[str, ...]
+) -> list[str]:
+    chosen = [n for n in names if n in include] if include else list(names)
+    return [n for n in chosen if n not in exclude]
+
+
+def profile_source(
+    source: Source,
+    *,
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    types: dict[str, str] | None = None,
+    bins: int = DEFAULT_BINS,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    sketch_rows: int | None = SKETCH_ROWS,
+    sample: float | None = None,
+    seed: int = 0,
+    target: str | None = None,
+    prediction: str | None = None,
+    progress: Progress | None = None,
+    keep_values: bool = False,
+) -> tuple[DatasetProfile, dict[str, np.ndarray]]:
+    """The profile of a table, and (with keep_values) every numeric column's values."""
+    storage = source.kinds()
+    names = select_columns(list(storage), include, exclude)
+    kinds = infer_kinds({n: storage[n] for n in names}, source.peek(), dict(types or {}))
+    wanted = {n: k for n, k in kinds.items() if k != "text"}
+    rowwise: tuple[str, ...] = ()
+    if target and prediction and target in storage and prediction in storage:
+        rowwise = (target, prediction)
+    limit = sketch_rows if sketch_rows is not None and not keep_values else 2**62
+    samples = {n: ThinnedSample(limit) for n, k in wanted.items() if k in NUMERIC}
+    nulls = dict.fromkeys(wanted, 0)
+    counters = {n: CategoryCounter() for n, k in wanted.items() if k in CATEGORY}
+    mismatched: dict[str, str] = {}
+    accuracy = Accuracy()
+    rows = 0
+    total = source.num_rows()
+    for batch in source.batches(
+        wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=rowwise
+    ):
+        rows += batch.rows
+        _absorb(batch, samples, counters, nulls, mismatched)
+        if rowwise:
+            accuracy.add(batch.rowwise[rowwise[0]], batch.rowwise[rowwise[1]])
+        if progress:
+            progress(rows, total)
+    kept: dict[str, np.ndarray] = {}
+    edges: dict[str, np.ndarray] = {}
+    thinned = [n for n, s in samples.items() if s.stride > 1]
+    for name, thin in samples.items():
+        values = thin.values()
+        if name in thinned:
+            edges[name] = edges_from_sorted(np.sort(values), bins)
+        else:
+            kept[name] = values
+    exact: dict[str, BinCounts] = {}
+    if thinned:  # pass 2: exact counts on the sampled edges
+        exact = {n: BinCounts(edges=edges[n]) for n in thinned}
+        for batch in source.batches(
+            {n: wanted[n] for n in thinned}, batch_rows=batch_rows, sample=sample, seed=seed
+        ):
+            for name in thinned:
+                chunk = batch.chunks[name]
+                if isinstance(chunk, NumericChunk):
+                    exact[name].add(chunk.values)
+        for name in thinned:
+            exact[name].nulls = nulls[name]
+    columns = []
+    for name in names:
+        kind = kinds[name]
+        note = None
+        if name in mismatched:
+            note = f"values that are not {kind} were found ({mismatched[name]}); counted as null"
+        if kind == "text":
+            columns.append(
+                ColumnProfile(name, kind, 0, 0, note="text or identifier column: not compared")
+            )
+        elif kind in NUMERIC:
+            if name in exact:
+                sketch = exact[name]
+                column = ColumnProfile(name, kind, sketch.count, sketch.nulls, sketch, note=note)
+            else:
+                column = numeric_column(name, kind, kept[name], nulls[name], bins, None)
+                if note:
+                    column = replace(column, note=note)
+            columns.append(column)
+        else:
+            counter = counters[name]
+            ranked = sorted(counter.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            other = sum(v for _, v in ranked[MAX_CATEGORIES:])
+            if other:
+                note = f"more than {MAX_CATEGORIES} categories: the rarest are pooled as 'other'"
+            columns.append(
+                ColumnProfile(
+                    name,
+                    kind,
+                    counter.count,
+                    counter.nulls,
+                    None,
+                    dict(ranked[:MAX_CATEGORIES]),
+                    other,
+                    note,
+                )
+            )
+    profile = DatasetProfile(
+        rows=rows,
+        columns=tuple(columns),
+        bins=bins,
+        source=source.label,
+        performance=accuracy.result(),
+        sample=sample,
+    )
+    return profile, (kept if keep_values else {})
+
+
+def _absorb(
+    batch: Batch,
+    samples: dict[str, ThinnedSample],
+    counters: dict[str, CategoryCounter],
+    nulls: dict[str, int],
+    mismatched: dict[str, str],
+) -> None:
+    for name, chunk in batch.chunks.items():
+        if isinstance(chunk, NumericChunk):
+            samples[name].add(chunk.values)
+            nulls[name] += chunk.nulls
+        elif isinstance(chunk, CategoryChunk):
+            counters[name].add(chunk)
+        elif isinstance(chunk, NullChunk):
+            nulls[name] += chunk.nulls
+            if name in counters:
+                counters[name].nulls += chunk.nulls
+        elif isinstance(chunk, MismatchChunk):
+            mismatched[name] = chunk.observed
+            nulls[name] += chunk.rows
+            if name in counters:
+                counters[name].nulls += chunk.rows

@@ -1,0 +1,315 @@
+"""The reference profile: what a drift check needs from the reference, in a small file.
+
+Per column: its type, row and null counts, and either the numeric sketch (edges at the
+reference's quantiles with exact counts and sums, see `sketch.py`) or the category
+counts. The file is JSON with one array per line, so a changed profile diffs readably
+in a pull request. Profiles of partitions merge into one (`merge_profiles`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlci.drift.sketch import DEFAULT_BINS, BinCounts, edges_from_sorted
+from mlci.errors import InputError
+
+PROFILE_SCHEMA = "mlci.drift-profile/1"
+MAX_CATEGORIES = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnProfile:
+    name: str
+    kind: str  # numeric, datetime, categorical, boolean, text
+    count: int  # non-null values
+    nulls: int
+    numeric: BinCounts | None = None
+    categories: dict[str, int] = field(default_factory=dict)  # most frequent first
+    other: int = 0  # values of categories beyond MAX_CATEGORIES
+    note: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.count + self.nulls
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "count": self.count, "nulls": self.nulls}
+        if self.numeric is not None and self.count:
+            sketch = self.numeric
+            out.update(
+                min=sketch.minimum,
+                max=sketch.maximum,
+                mean=float(f"{sketch.mean:.15g}"),
+                std=float(f"{sketch.std:.15g}"),
+            )
+            out.update(sketch.to_dict())
+        if self.kind in ("categorical", "boolean"):
+            out["categories"] = self.categories
+            out["other"] = self.other
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class DatasetProfile:
+    rows: int
+    columns: tuple[ColumnProfile, ...]
+    bins: int = DEFAULT_BINS
+    source: str = ""
+    # Largest uncertainty of a stored reference CDF value, as a share of the rows: zero
+    # for a profile built from data, positive after merging partitions whose edges differ.
+    cdf_error: float = 0.0
+    performance: dict[str, Any] | None = None
+    sample: float | None = None
+
+    def column(self, name: str) -> ColumnProfile | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": PROFILE_SCHEMA,
+            "rows": self.rows,
+            "bins": self.bins,
+            "source": self.source,
+            "sample": self.sample,
+            "cdf_error": self.cdf_error,
+            "performance": self.performance,
+            "columns": {c.name: c.to_dict() for c in self.columns},
+        }
+
+
+def _dump(value: Any, indent: int = 0) -> str:
+    """JSON with mappings spread over lines and every list on one line (diffable, small)."""
+    if isinstance(value, dict) and value and any(isinstance(v, dict) for v in value.values()):
+        pad = "  " * (indent + 1)
+        items = [f"{pad}{json.dumps(k)}: {_dump(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(value, dict) and len(value) > 4:
+        pad = "  " * (indent + 1)
+        items = [f"{pad}{json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def save_profile(profile: DatasetProfile, path: str | Path) -> Path:
+    file = Path(path)
+    if file.parent and not file.parent.exists():
+        file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(_dump(profile.to_dict()) + "\n", encoding="utf-8")
+    return file
+
+
+def is_profile_file(path: str | Path) -> bool:
+    """True when `path` is a JSON file that starts like a drift profile."""
+    file = Path(path)
+    if not file.is_file() or file.suffix.lower() != ".json":
+        return False
+    with file.open("rb") as handle:
+        head = handle.read(256)
+    return b'"schema"' in head and PROFILE_SCHEMA.encode() in head
+
+
+def _column_from_dict(name: str, data: dict[str, Any]) -> ColumnProfile:
+    kind = str(data["kind"])
+    numeric = None
+    if kind in ("numeric", "datetime"):
+        edges = np.asarray(data.get("edges", []), dtype=np.float64)
+        numeric = BinCounts(edges=edges)
+        if data.get("count"):
+            numeric.at = np.asarray(data["at"], dtype=np.int64)
+            numeric.between = np.asarray(data["between"], dtype=np.int64)
+            numeric.sums = np.asarray(data["sums"], dtype=np.float64)
+            numeric.count = int(data["count"])
+            numeric.mean = float(data["mean"])
+            numeric.m2 = float(data["std"]) ** 2 * numeric.count
+            numeric.minimum = float(data["min"])
+            numeric.maximum = float(data["max"])
+            if numeric.at.size != edges.size or numeric.between.size != edges.size + 1:
+                raise ValueError("edges, at and between have inconsistent lengths")
+        numeric.nulls = int(data["nulls"])
+    return ColumnProfile(
+        name=name,
+        kind=kind,
+        count=int(data["count"]),
+        nulls=int(data["nulls"]),
+        numeric=numeric,
+        categories={str(k): int(v) for k, v in (data.get("categories") or {}).items()},
+        other=int(data.get("other", 0)),
+        note=data.get("note"),
+    )
+
+
+def load_profile(path: str | Path) -> DatasetProfile:
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{file}: file not found", "check the path") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{file}: not a readable profile ({error})", "re-create it") from None
+    if not isinstance(data, dict) or data.get("schema") != PROFILE_SCHEMA:
+        raise InputError(
+            f"{file}: not a drift profile (schema is not {PROFILE_SCHEMA})",
+            "create one with `mlci drift profile DATA -o PROFILE`",
+        )
+    try:
+        columns = tuple(_column_from_dict(n, c) for n, c in data["columns"].items())
+        return DatasetProfile(
+            rows=int(data["rows"]),
+            columns=columns,
+            bins=int(data.get("bins", DEFAULT_BINS)),
+            source=str(data.get("source", "")),
+            cdf_error=float(data.get("cdf_error", 0.0)),
+            performance=data.get("performance"),
+            sample=data.get("sample"),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(
+            f"{file}: damaged profile ({type(error).__name__}: {error})",
+            "re-create it with `mlci drift profile`",
+        ) from None
+
+
+# -- merging -------------------------------------------------------------------------------
+
+
+def _cumulative_at(counts: BinCounts, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated count at or below each point, and its largest possible error.
+
+    Exact at the sketch's own edges; inside a segment the count is interpolated
+    linearly, wrong by at most the segment's count.
+    """
+    edges = counts.edges
+    _, upto = counts.cumulative()
+    index = np.searchsorted(edges, points, side="left")
+    exact = (index < edges.size) & (edges[np.minimum(index, edges.size - 1)] == points)
+    left_value = np.concatenate([[0], upto])[index]
+    inside = counts.between[index]
+    lo = np.concatenate([[min(counts.minimum, edges[0])], edges])[index]
+    hi = np.concatenate([edges, [max(counts.maximum, edges[-1])]])[index]
+    span = np.where(hi > lo, hi - lo, 1.0)
+    share = np.clip((points - lo) / span, 0.0, 1.0)
+    estimate = np.where(exact, upto[np.minimum(index, edges.size - 1)], left_value + share * inside)
+    error = np.where(exact, 0.0, inside)
+    return estimate, error
+
+
+def _merge_numeric(parts: list[ColumnProfile], bins: int) -> tuple[BinCounts, float]:
+    with_data = [p.numeric for p in parts if p.numeric is not None and p.count]
+    nulls = sum(p.nulls for p in parts)
+    if not with_data:
+        empty = BinCounts(edges=np.empty(0))
+        empty.nulls = nulls
+        return empty, 0.0
+    if all(np.array_equal(s.edges, with_data[0].edges) for s in with_data):
+        merged = BinCounts(edges=with_data[0].edges.copy())
+        for sketch in with_data:
+            merged.merge(sketch)
+        merged.nulls = nulls
+        return merged, 0.0
+    # Different edges: estimate every part's CDF on the union of edges, then keep the
+    # union points nearest the merged quantile levels.
+    points = np.unique(np.concatenate([s.edges for s in with_data]))
+    upto = np.zeros(points.size)
+    error = np.zeros(points.size)
+    for sketch in with_data:
+        estimate, uncertainty = _cumulative_at(sketch, points)
+        upto += estimate
+        error += uncertainty
+    total = sum(s.count for s in with_data)
+    cdf = np.maximum.accumulate(upto) / total
+    chosen = np.unique(np.searchsorted(cdf, np.linspace(0, 1, bins + 1), side="left"))
+    chosen = chosen[chosen < points.size]
+    edges = points[chosen]
+    merged = BinCounts(edges=edges)
+    cum = np.round(np.maximum.accumulate(upto[chosen])).astype(np.int64)
+    merged.at = np.zeros(edges.size, dtype=np.int64)
+    merged.between = np.diff(np.concatenate([[0], cum, [total]]))
+    # Segment sums are shared out in proportion to the estimated counts.
+    mean_all = sum(s.mean * s.count for s in with_data) / total
+    merged.sums = merged.between * np.concatenate(
+        [[edges[0]], (edges[:-1] + edges[1:]) / 2, [edges[-1]]]
+    ).astype(np.float64)
+    merged.count = total
+    merged.mean = mean_all
+    merged.m2 = sum(s.m2 + s.count * (s.mean - mean_all) ** 2 for s in with_data)
+    merged.minimum = min(s.minimum for s in with_data)
+    merged.maximum = max(s.maximum for s in with_data)
+    merged.nulls = nulls
+    return merged, float(error.max() / total)
+
+
+def merge_profiles(profiles: list[DatasetProfile]) -> DatasetProfile:
+    """One profile of the union of the partitions the given profiles describe."""
+    if not profiles:
+        raise InputError("no profiles to merge", "pass two or more profile files")
+    names = list(dict.fromkeys(c.name for p in profiles for c in p.columns))
+    bins = max(p.bins for p in profiles)
+    columns = []
+    cdf_error = max(p.cdf_error for p in profiles)
+    for name in names:
+        parts = [c for p in profiles if (c := p.column(name)) is not None]
+        kinds = {c.kind for c in parts}
+        missing_rows = sum(p.rows for p in profiles if p.column(name) is None)
+        kind = parts[0].kind
+        nulls = sum(c.nulls for c in parts) + missing_rows
+        count = sum(c.count for c in parts)
+        note = None
+        if len(kinds) > 1:
+            note = f"partitions disagree on the type ({', '.join(sorted(kinds))}); kept {kind}"
+            parts = [c for c in parts if c.kind == kind]
+            count = sum(c.count for c in parts)
+        if kind in ("numeric", "datetime"):
+            sketch, error = _merge_numeric(parts, bins)
+            sketch.nulls = nulls
+            cdf_error = max(cdf_error, error)
+            columns.append(ColumnProfile(name, kind, sketch.count, nulls, sketch, note=note))
+        elif kind in ("categorical", "boolean"):
+            totals: dict[str, int] = {}
+            for part in parts:
+                for key, value in part.categories.items():
+                    totals[key] = totals.get(key, 0) + value
+            ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+            other = sum(c.other for c in parts) + sum(v for _, v in ranked[MAX_CATEGORIES:])
+            columns.append(
+                ColumnProfile(
+                    name, kind, count, nulls, None, dict(ranked[:MAX_CATEGORIES]), other, note
+                )
+            )
+        else:
+            columns.append(replace(parts[0], count=count, nulls=nulls, note=parts[0].note))
+    performance = None
+    scored = [p.performance for p in profiles if p.performance]
+    if scored and len({s["metric"] for s in scored}) == 1:
+        rows = sum(int(s["rows"]) for s in scored)
+        value = sum(float(s["value"]) * int(s["rows"]) for s in scored) / max(rows, 1)
+        performance = {"metric": scored[0]["metric"], "value": value, "rows": rows}
+    return DatasetProfile(
+        rows=sum(p.rows for p in profiles),
+        columns=tuple(columns),
+        bins=bins,
+        source=" + ".join(p.source for p in profiles),
+        cdf_error=cdf_error,
+        performance=performance,
+    )
+
+
+def numeric_column(
+    name: str, kind: str, values: np.ndarray, nulls: int, bins: int, edges: np.ndarray | None
+) -> ColumnProfile:
+    """A numeric column's profile from all its non-null values (exact counts)."""
+    ordered = np.sort(values)
+    if edges is None:
+        edges = edges_from_sorted(ordered, bins)
+    sketch = BinCounts(edges=edges)
+    sketch.add(ordered, nulls)
+    return ColumnProfile(name, kind, sketch.count, nulls, sketch)

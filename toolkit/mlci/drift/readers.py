@@ -1,0 +1,411 @@
+"""Read CSV, Parquet or an in-memory DataFrame in batches, as per-column chunks.
+
+A chunk is the smallest thing a drift statistic needs from a batch: the non-null values
+of a numeric column as float64, or the category labels with their counts. Parquet is
+read with pyarrow (the `parquet` extra), only the needed columns, string columns as
+dictionaries so category counts never build Python strings per row. CSV is read with
+pandas in chunks. Datetimes become float seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlci.errors import InputError
+
+DEFAULT_BATCH_ROWS = 262_144
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2", ".csv.zip")
+
+
+@dataclass(frozen=True, eq=False)
+class NumericChunk:
+    values: np.ndarray  # float64, nulls removed
+    nulls: int
+
+
+@dataclass(frozen=True, eq=False)
+class CategoryChunk:
+    labels: tuple[str, ...]
+    counts: np.ndarray
+    nulls: int
+
+
+@dataclass(frozen=True)
+class NullChunk:
+    """Every value of the batch is null: compatible with any column type."""
+
+    nulls: int
+
+
+@dataclass(frozen=True)
+class MismatchChunk:
+    """The data cannot be read as the expected type (e.g. text in a numeric column)."""
+
+    observed: str
+    rows: int
+
+
+Chunk = NumericChunk | CategoryChunk | NullChunk | MismatchChunk
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    rows: int
+    chunks: dict[str, Chunk]
+    rowwise: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+Progress = Callable[[int, int | None], None]
+
+
+def label(value: Any) -> str:
+    """One spelling per category whatever the file type: 3, 3.0 and '3' are '3'."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    return str(value)
+
+
+def _fold(labels: list[str], counts: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    """Merge labels that normalise to the same spelling."""
+    folded: dict[str, int] = {}
+    for name, count in zip(labels, counts.tolist(), strict=True):
+        folded[name] = folded.get(name, 0) + int(count)
+    return tuple(folded), np.fromiter(folded.values(), dtype=np.int64, count=len(folded))
+
+
+# -- pandas ------------------------------------------------------------------------------
+
+
+def pandas_kind(series: Any) -> str:
+    """numeric, boolean, datetime or string from a pandas dtype."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    return "string"
+
+
+def _datetime_seconds(series: Any) -> np.ndarray:
+    import pandas as pd
+
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = series.to_numpy(dtype="datetime64[ns]")
+    seconds = values.astype("int64").astype(np.float64) / 1e9
+    seconds[np.isnat(values)] = np.nan
+    return seconds
+
+
+def _numeric_chunk(values: np.ndarray) -> Chunk:
+    missing = np.isnan(values)
+    nulls = int(missing.sum())
+    if nulls == values.size:
+        return NullChunk(nulls)
+    return NumericChunk(values[~missing] if nulls else values, nulls)
+
+
+def pandas_chunk(series: Any, wanted: str) -> Chunk:
+    """Convert one pandas column to the chunk of the wanted kind."""
+    nulls = int(series.isna().sum())
+    if nulls == len(series):
+        return NullChunk(nulls)
+    observed = pandas_kind(series)
+    if wanted in ("numeric", "datetime") and observed != wanted:
+        if not (wanted == "numeric" and observed == "boolean"):
+            if wanted == "datetime" and observed == "string":
+                return _numeric_chunk(_datetime_seconds(series))
+            return MismatchChunk("categorical" if observed == "string" else observed, len(series))
+    if wanted == "datetime":
+        return _numeric_chunk(_datetime_seconds(series))
+    if wanted == "numeric":
+        return _numeric_chunk(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    counts = series.value_counts(dropna=True)
+    labels = [label(v) for v in counts.index.tolist()]
+    folded, numbers = _fold(labels, counts.to_numpy(dtype=np.int64))
+    return CategoryChunk(folded, numbers, nulls)
+
+
+def rowwise_values(series: Any) -> np.ndarray:
+    """A column row by row (for accuracy): float64 when numeric, labels otherwise."""
+    if pandas_kind(series) == "numeric":
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.array([None if v is None or v != v else label(v) for v in series], dtype=object)
+
+
+# -- pyarrow -----------------------------------------------------------------------------
+
+
+def arrow_kind(arrow_type: Any) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return "numeric"
+    if pa.types.is_decimal(arrow_type):
+        return "numeric"
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+        return "datetime"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "string"
+    return "unsupported"
+
+
+def arrow_chunk(array: Any, wanted: str) -> Chunk:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = len(array)
+    nulls = array.null_count
+    if nulls == rows:
+        return NullChunk(nulls)
+    observed = arrow_kind(array.type)
+    if wanted in ("numeric", "datetime") and observed != wanted:
+        if wanted == "numeric" and observed == "boolean":
+            array = pc.cast(array, pa.int8())
+        elif wanted == "datetime" and observed == "string":
+            import pandas as pd
+
+            return _numeric_chunk(_datetime_seconds(pd.Series(array.to_pandas())))
+        else:
+            return MismatchChunk("categorical" if observed == "string" else observed, rows)
+    if wanted == "datetime":
+        if pa.types.is_date(array.type):
+            array = pc.cast(array, pa.timestamp("s"))
+        unit = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[array.type.unit]
+        seconds = pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        if nulls:
+            seconds[~array.is_valid().to_numpy(zero_copy_only=False)] = np.nan
+        return _numeric_chunk(seconds / unit)
+    if wanted == "numeric":
+        if not pa.types.is_floating(array.type) or array.type.bit_width != 64:
+            array = pc.cast(array, pa.float64())
+        return _numeric_chunk(array.to_numpy(zero_copy_only=False))
+    counted = pc.value_counts(array)
+    values = counted.field("values")
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    counts = counted.field("counts").to_numpy(zero_copy_only=False)
+    keep = values.is_valid().to_numpy(zero_copy_only=False)
+    labels = [label(v) for v in values.filter(pa.array(keep)).to_pylist()]
+    folded, numbers = _fold(labels, counts[keep].astype(np.int64))
+    return CategoryChunk(folded, numbers, nulls)
+
+
+# -- sources -----------------------------------------------------------------------------
+
+
+class Source:
+    """A table read in batches; `kinds` are the storage kinds of its columns."""
+
+    label: str = "<data>"
+
+    def kinds(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def num_rows(self) -> int | None:
+        return None
+
+    def peek(self, rows: int = 1000) -> Any:
+        """The first rows as a pandas DataFrame, for type inference."""
+        raise NotImplementedError
+
+    def batches(
+        self,
+        wanted: dict[str, str],
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        sample: float | None = None,
+        seed: int = 0,
+        rowwise: tuple[str, ...] = (),
+    ) -> Iterator[Batch]:
+        raise NotImplementedError
+
+
+def _sample_mask(rng: np.random.Generator | None, rows: int, fraction: float | None) -> Any:
+    if rng is None or fraction is None:
+        return None
+    return rng.random(rows) < fraction
+
+
+class FrameSource(Source):
+    def __init__(self, frame: Any, label: str = "<DataFrame>") -> None:
+        self.frame = frame
+        self.label = label
+
+    def kinds(self) -> dict[str, str]:
+        return {str(name): pandas_kind(self.frame[name]) for name in self.frame.columns}
+
+    def num_rows(self) -> int | None:
+        return len(self.frame)
+
+    def peek(self, rows: int = 1000) -> Any:
+        return self.frame.head(rows)
+
+    def _frames(self, columns: list[str], batch_rows: int) -> Iterator[Any]:
+        for start in range(0, max(len(self.frame), 1), batch_rows):
+            yield self.frame.iloc[start : start + batch_rows][columns]
+
+    def batches(
+        self,
+        wanted: dict[str, str],
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        sample: float | None = None,
+        seed: int = 0,
+        rowwise: tuple[str, ...] = (),
+    ) -> Iterator[Batch]:
+        rng = np.random.default_rng(seed) if sample is not None else None
+        columns = list(dict.fromkeys([*wanted, *rowwise]))
+        for frame in self._frames(columns, batch_rows):
+            mask = _sample_mask(rng, len(frame), sample)
+            if mask is not None:
+                frame = frame[mask]
+            yield Batch(
+                len(frame),
+                {name: pandas_chunk(frame[name], kind) for name, kind in wanted.items()},
+                {name: rowwise_values(frame[name]) for name in rowwise},
+            )
+
+
+class CsvSource(FrameSource):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = str(path)
+        self.separator = "\t" if ".tsv" in path.name else ","
+        self._head: Any = None
+
+    def peek(self, rows: int = 1000) -> Any:
+        import pandas as pd
+
+        if self._head is None:
+            try:
+                self._head = pd.read_csv(self.path, sep=self.separator, nrows=rows)
+            except Exception as error:  # pandas raises many kinds; all mean "cannot read"
+                raise InputError(
+                    f"{self.path}: cannot be read as CSV ({error})",
+                    "check that the file is comma-separated with a header row",
+                ) from None
+        return self._head
+
+    def kinds(self) -> dict[str, str]:
+        head = self.peek()
+        return {str(name): pandas_kind(head[name]) for name in head.columns}
+
+    def num_rows(self) -> int | None:
+        return None
+
+    def _frames(self, columns: list[str], batch_rows: int) -> Iterator[Any]:
+        import pandas as pd
+
+        try:
+            yield from pd.read_csv(
+                self.path, sep=self.separator, usecols=columns, chunksize=batch_rows
+            )
+        except ValueError as error:
+            raise InputError(f"{self.path}: cannot be read as CSV ({error})", "check the file") from None
+
+
+class ParquetSource(Source):
+    def __init__(self, path: Path) -> None:
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise InputError(
+                f"{path}: reading Parquet needs pyarrow, which is not installed",
+                "pip install 'mlci[parquet]' (or pass a CSV file)",
+            ) from None
+        self.path = path
+        self.label = str(path)
+        try:
+            self.file = pq.ParquetFile(path)
+        except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
+            raise InputError(
+                f"{path}: cannot be read as Parquet ({error})", "check that it is a Parquet file"
+            ) from None
+
+    def kinds(self) -> dict[str, str]:
+        schema = self.file.schema_arrow
+        return {name: arrow_kind(schema.field(name).type) for name in schema.names}
+
+    def num_rows(self) -> int | None:
+        return int(self.file.metadata.num_rows)
+
+    def peek(self, rows: int = 1000) -> Any:
+        import pyarrow as pa
+
+        for batch in self.file.iter_batches(batch_size=rows):
+            return batch.to_pandas()
+        return pa.table({n: [] for n in self.file.schema_arrow.names}).to_pandas()
+
+    def batches(
+        self,
+        wanted: dict[str, str],
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        sample: float | None = None,
+        seed: int = 0,
+        rowwise: tuple[str, ...] = (),
+    ) -> Iterator[Batch]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = list(dict.fromkeys([*wanted, *rowwise]))
+        storage = self.kinds()
+        # Category columns stored as text are read as dictionaries: counting them then
+        # touches integer indices, not one Python string per row.
+        as_dictionary = [
+            n for n in wanted if storage.get(n) == "string" and wanted[n] == "categorical"
+        ]
+        reader = pq.ParquetFile(self.path, read_dictionary=as_dictionary)
+        rng = np.random.default_rng(seed) if sample is not None else None
+        for record_batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
+            mask = _sample_mask(rng, record_batch.num_rows, sample)
+            if mask is not None:
+                record_batch = record_batch.filter(pa.array(mask))
+            chunks = {
+                name: arrow_chunk(record_batch.column(name), kind) for name, kind in wanted.items()
+            }
+            rows = {}
+            if rowwise:
+                frame = record_batch.select(list(rowwise)).to_pandas()
+                rows = {name: rowwise_values(frame[name]) for name in rowwise}
+            yield Batch(record_batch.num_rows, chunks, rows)
+
+
+def open_source(path: str | Path) -> Source:
+    """A Source for a CSV or Parquet file, chosen by its suffix."""
+    file = Path(path)
+    if not file.exists():
+        raise InputError(f"{file}: file not found", "check the path")
+    if file.is_dir():
+        raise InputError(f"{file}: is a folder, not a file", "pass a CSV or Parquet file")
+    name = file.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return ParquetSource(file)
+    if name.endswith(CSV_SUFFIXES):
+        return CsvSource(file)
+    raise InputError(
+        f"{file}: unknown data format",
+        "use a .csv or .parquet file (or a profile written by `mlci drift profile`)",
+    )

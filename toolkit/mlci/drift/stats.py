@@ -1,0 +1,252 @@
+"""The statistical tests, as a registry: one spec per test, looked up by a stable name.
+
+Every test compares one column's reference with its current data and returns a
+`TestOutcome`. p-value tests (ks, chi2, z) mark drift when the corrected p-value is
+below alpha; distance tests mark drift when the distance reaches their threshold.
+Count-based tests work on exact counts (categories, or the reference's decile bins for
+numeric columns), so they are exact with a profile too. KS and Wasserstein call scipy
+when both samples are at hand and use `distances.py` (estimate + bound) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from mlci.drift.distances import ks_from_bins, wasserstein_from_bins
+from mlci.drift.sketch import BinCounts, decile_cuts
+
+NUMERIC_KINDS = frozenset({"numeric", "datetime"})
+CATEGORY_KINDS = frozenset({"categorical", "boolean"})
+ALL_KINDS = NUMERIC_KINDS | CATEGORY_KINDS
+
+# Added to every bin count on both sides before PSI (Jeffreys-style), so that empty
+# bins give a finite PSI; with n rows it moves a share by at most 0.5 / n.
+PSI_SMOOTHING = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class NumericPair:
+    reference: BinCounts
+    current: BinCounts
+    reference_values: np.ndarray | None = None  # raw data when the reference is data
+    current_values: np.ndarray | None = None
+
+    def coarse(self) -> tuple[np.ndarray, np.ndarray]:
+        cuts = decile_cuts(self.reference)
+        return self.reference.coarse_counts(cuts), self.current.coarse_counts(cuts)
+
+
+@dataclass(frozen=True, eq=False)
+class CategoricalPair:
+    labels: tuple[str, ...]
+    reference: np.ndarray
+    current: np.ndarray
+
+    def coarse(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.reference, self.current
+
+
+Pair = NumericPair | CategoricalPair
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    statistic: float
+    p_value: float | None = None
+    error_bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    name: str
+    title: str
+    kinds: frozenset[str]
+    measure: Literal["p_value", "distance"]
+    default_threshold: float
+    run: Callable[[Pair], TestOutcome]
+
+
+REGISTRY: dict[str, TestSpec] = {}
+
+
+def register(
+    name: str,
+    title: str,
+    kinds: frozenset[str],
+    measure: Literal["p_value", "distance"],
+    threshold: float,
+) -> Callable[[Callable[[Pair], TestOutcome]], Callable[[Pair], TestOutcome]]:
+    def wrap(run: Callable[[Pair], TestOutcome]) -> Callable[[Pair], TestOutcome]:
+        REGISTRY[name] = TestSpec(name, title, kinds, measure, threshold, run)
+        return run
+
+    return wrap
+
+
+def default_test(kind: str, small: bool, categories: int) -> str:
+    """The widely used defaults: p-value tests for small references, distances otherwise."""
+    if kind in NUMERIC_KINDS:
+        return "ks" if small else "wasserstein"
+    if small:
+        return "z" if categories <= 2 else "chi2"
+    return "jensenshannon"
+
+
+# -- count-based helpers (both arrays have the same bins) --------------------------------
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts / total if total else counts.astype(np.float64)
+
+
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, x * np.log(x / y), 0.0)
+
+
+def jensenshannon_counts(reference: np.ndarray, current: np.ndarray) -> float:
+    """scipy.spatial.distance.jensenshannon(p, q) with natural log, on two count vectors."""
+    p, q = _shares(reference), _shares(current)
+    m = (p + q) / 2.0
+    js = (_rel_entr(p, m).sum() + _rel_entr(q, m).sum()) / 2.0
+    return float(np.sqrt(max(js, 0.0)))
+
+
+def hellinger_counts(reference: np.ndarray, current: np.ndarray) -> float:
+    p, q = _shares(reference), _shares(current)
+    return float(np.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(p * q))))))
+
+
+def psi_counts(reference: np.ndarray, current: np.ndarray) -> float:
+    k = reference.size
+    p = (reference + PSI_SMOOTHING) / (reference.sum() + PSI_SMOOTHING * k)
+    q = (current + PSI_SMOOTHING) / (current.sum() + PSI_SMOOTHING * k)
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
+def chi2_contingency_counts(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
+    """scipy.stats.chi2_contingency on the 2 x k table (Yates correction when dof is 1)."""
+    from scipy.stats import chi2
+
+    table = np.vstack([reference, current]).astype(np.float64)
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return 0.0, 1.0
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    dof = table.shape[1] - 1
+    if dof == 1:
+        diff = expected - table
+        table = table + np.minimum(0.5, np.abs(diff)) * np.sign(diff)
+    stat = float(np.sum((table - expected) ** 2 / expected))
+    return stat, float(chi2.sf(stat, dof))
+
+
+def two_proportion_z(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
+    """Pooled two-proportion z-test on the share of the first category."""
+    from scipy.stats import norm
+
+    n0, n1 = float(reference.sum()), float(current.sum())
+    if n0 == 0 or n1 == 0:
+        return 0.0, 1.0
+    p0, p1 = reference[0] / n0, current[0] / n1
+    pooled = (reference[0] + current[0]) / (n0 + n1)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
+    if se == 0:
+        return 0.0, 1.0
+    z = float((p1 - p0) / se)
+    return z, float(2 * norm.sf(abs(z)))
+
+
+# -- the tests ------------------------------------------------------------------------------
+
+
+@register("ks", "Kolmogorov-Smirnov", NUMERIC_KINDS, "p_value", 0.05)
+def _ks(pair: Pair) -> TestOutcome:
+    assert isinstance(pair, NumericPair)
+    if pair.reference_values is not None and pair.current_values is not None:
+        from scipy.stats import ks_2samp
+
+        result = ks_2samp(pair.reference_values, pair.current_values)
+        return TestOutcome(float(result.statistic), float(result.pvalue))
+    from scipy.stats import kstwo
+
+    d, bound = ks_from_bins(pair.reference, pair.current)
+    nr, nc = pair.reference.count, pair.current.count
+    # scipy's asymptotic two-sided p-value for ks_2samp
+    p = float(np.clip(kstwo.sf(d, np.round(nr * nc / (nr + nc))), 0.0, 1.0))
+    return TestOutcome(d, p, bound)
+
+
+def _std_scale(counts: BinCounts) -> float:
+    std = counts.std
+    return std if std > 0 else 1.0
+
+
+@register("wasserstein", "Wasserstein distance (normed)", NUMERIC_KINDS, "distance", 0.1)
+def _wasserstein(pair: Pair) -> TestOutcome:
+    """Wasserstein-1 divided by the reference's standard deviation (ddof=0)."""
+    assert isinstance(pair, NumericPair)
+    if pair.reference_values is not None and pair.current_values is not None:
+        from scipy.stats import wasserstein_distance
+
+        scale = float(np.std(pair.reference_values)) or 1.0
+        distance = float(wasserstein_distance(pair.reference_values, pair.current_values))
+        return TestOutcome(distance / scale)
+    scale = _std_scale(pair.reference)
+    estimate, bound = wasserstein_from_bins(pair.reference, pair.current)
+    return TestOutcome(estimate / scale, None, bound / scale)
+
+
+@register("chi2", "chi-square", ALL_KINDS, "p_value", 0.05)
+def _chi2(pair: Pair) -> TestOutcome:
+    stat, p = chi2_contingency_counts(*pair.coarse())
+    return TestOutcome(stat, p)
+
+
+@register("z", "two-proportion z-test", CATEGORY_KINDS, "p_value", 0.05)
+def _z(pair: Pair) -> TestOutcome:
+    reference, current = pair.coarse()
+    if reference.size > 2:
+        raise ValueError(f"the z-test needs two categories, the column has {reference.size}")
+    if reference.size < 2:
+        return TestOutcome(0.0, 1.0)
+    z, p = two_proportion_z(reference, current)
+    return TestOutcome(z, p)
+
+
+@register("jensenshannon", "Jensen-Shannon distance", ALL_KINDS, "distance", 0.1)
+def _jensenshannon(pair: Pair) -> TestOutcome:
+    return TestOutcome(jensenshannon_counts(*pair.coarse()))
+
+
+@register("psi", "population stability index", ALL_KINDS, "distance", 0.1)
+def _psi(pair: Pair) -> TestOutcome:
+    return TestOutcome(psi_counts(*pair.coarse()))
+
+
+@register("hellinger", "Hellinger distance", ALL_KINDS, "distance", 0.1)
+def _hellinger(pair: Pair) -> TestOutcome:
+    return TestOutcome(hellinger_counts(*pair.coarse()))
+
+
+def correct(p_values: list[float], method: str) -> list[float]:
+    """Adjusted p-values: Bonferroni (family-wise) or Benjamini-Hochberg (false discovery)."""
+    m = len(p_values)
+    if m == 0 or method == "none":
+        return list(p_values)
+    values = np.asarray(p_values, dtype=np.float64)
+    if method == "bonferroni":
+        return np.minimum(values * m, 1.0).tolist()
+    if method == "bh":
+        order = np.argsort(values)
+        ranked = values[order] * m / np.arange(1, m + 1)
+        adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+        out = np.empty(m)
+        out[order] = np.minimum(adjusted, 1.0)
+        return out.tolist()
+    raise ValueError(f"unknown correction {method!r}")

@@ -1,0 +1,1 @@
+# Lets the tests import train.py from the project root.

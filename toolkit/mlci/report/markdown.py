@@ -1,0 +1,166 @@
+"""Compose the pull-request comment from the parts of a report.
+
+Order follows what a reviewer asks first: may it ship (verdict and gates), by how
+much did it change (metrics), why (params), what it looks like (plots), on what
+data (lineage), where is the rest (links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mlci.metrics.diff import MetricsDiff
+from mlci.metrics.render import format_value, markdown_table, render_markdown
+from mlci.report.charts import plot_markdown
+from mlci.report.links import ReportLinks
+from mlci.report.plots import PlotPair
+from mlci.train.record import FileDigest, RunRecord
+from mlci.validate.baseline import Baseline
+from mlci.validate.gates import GateReport
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A section another part of mlci adds (drift, data checks, fairness)."""
+
+    title: str
+    markdown: str
+
+
+def headline(gates: GateReport, metrics: MetricsDiff, baseline: Baseline) -> str:
+    if not gates.results:
+        verdict = "ℹ️ No gates configured"
+    elif gates.passed:
+        verdict = "✅ All gates passed"
+    else:
+        failed = ", ".join(f"`{m}`" for m in gates.failed_metrics)
+        verdict = f"❌ Gates failed: {failed}"
+    if baseline.found:
+        better, worse = metrics.count("better"), metrics.count("worse")
+        verdict += f" · {better} better, {worse} worse than `{baseline.ref or 'baseline'}`"
+    return f"## {verdict}"
+
+
+def gates_table(gates: GateReport, precision: int) -> str:
+    mark = {"pass": "✅ pass", "fail": "❌ fail", "skip": "⏭️ skip"}
+    rows = [
+        [r.metric, r.rule, "-" if r.threshold is None else format_value(r.threshold, precision),
+         format_value(r.value, precision) if r.rule != "required" or r.status == "pass" else "-",
+         mark[r.status], r.message]
+        for r in gates.results
+    ]
+    return markdown_table(["Metric", "Gate", "Threshold", "Value", "Result", "Detail"], rows)
+
+
+def _head_only_table(metrics: MetricsDiff, precision: int) -> str:
+    rows = [[c.path, c.name, format_value(c.head, precision)] for c in metrics.changes
+            if c.status != "removed"]
+    return markdown_table(["Path", "Metric", metrics.head_label], rows) if rows else "_No metrics._"
+
+
+def _short(digest: FileDigest | None) -> str:
+    if digest is None or digest.sha256 is None:
+        return "missing"
+    return f"`{digest.sha256[:12]}`"
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def lineage_section(
+    model: FileDigest | None,
+    data: Sequence[FileDigest],
+    base_record: RunRecord | None,
+    head_record: RunRecord | None,
+) -> str:
+    base_data = {d.path: d for d in base_record.data} if base_record else {}
+    rows = []
+    if model is not None:
+        before = base_record.model if base_record else None
+        change = "-" if before is None else ("unchanged" if before.sha256 == model.sha256
+                                             else "changed")
+        rows.append(["model", model.path, _short(model), _size(model.size), change])
+    for d in data:
+        before = base_data.get(d.path)
+        change = "-" if not base_record else (
+            "new" if before is None else ("unchanged" if before.sha256 == d.sha256 else "changed")
+        )
+        rows.append(["data", d.path, _short(d), _size(d.size), change])
+    parts = []
+    if rows:
+        parts.append(markdown_table(["Kind", "Path", "SHA-256", "Size", "vs base run"], rows))
+    if head_record is not None:
+        runner = head_record.runner
+        gpus = ", ".join(g.get("name", "?") for g in runner.get("gpus") or []) or "no GPU"
+        parts.append(
+            f"Run `{head_record.id}`: {head_record.status} in {head_record.duration_s:.1f} s on "
+            f"{runner.get('cpu_count', '?')} CPU, {runner.get('memory_gb', '?')} GB, {gpus}."
+        )
+    return "\n\n".join(parts) or "_No model or data files configured._"
+
+
+def links_section(links: ReportLinks) -> str:
+    items = [
+        f"- [{name}]({url})"
+        for name, url in (
+            ("Workflow run", links.run_url),
+            ("Artifacts (models, plots, full report)", links.artifacts_url),
+            ("Full report", links.full_report_url),
+        )
+        if url
+    ]
+    return "\n".join(items)
+
+
+def compose(
+    *,
+    gates: GateReport,
+    metrics: MetricsDiff,
+    params: MetricsDiff,
+    baseline: Baseline,
+    plots: Sequence[PlotPair],
+    lineage: str,
+    links: ReportLinks,
+    precision: int,
+    errors: Sequence[str] = (),
+    sections: Sequence[ReportSection] = (),
+    title: str = "mlci report",
+) -> str:
+    out = [headline(gates, metrics, baseline), ""]
+    out.append(f"**{title}** · baseline: {baseline.description}")
+    if not baseline.found:
+        out.append("\n⚠️ Metrics are shown without a comparison; drop gates were skipped.")
+    if errors:
+        out.append("\n" + "\n".join(f"⚠️ `{e}`" for e in errors))
+    if gates.results:
+        out += ["", "### Gates", "", gates_table(gates, precision)]
+    out += ["", "### Metrics", ""]
+    if baseline.found:
+        out.append(render_markdown(metrics, precision=precision, show_all=True))
+    else:
+        out.append(_head_only_table(metrics, precision))
+    out += ["", "### Params", ""]
+    if not baseline.found:
+        out.append("_No baseline to compare params with._")
+    else:
+        out.append(render_markdown(params, precision=precision))
+    if plots:
+        out += ["", "### Plots"]
+        label = baseline.ref or "base"
+        for pair in plots:
+            out += ["", f"#### {pair.title}", "", plot_markdown(pair, label, links.assets_url)]
+    out += ["", "### Data and lineage", "", lineage]
+    for section in sections:
+        out += ["", f"### {section.title}", "", section.markdown.strip()]
+    link_text = links_section(links)
+    if link_text:
+        out += ["", "### Links", "", link_text]
+    return "\n".join(out).rstrip() + "\n"

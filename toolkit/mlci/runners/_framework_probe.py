@@ -1,0 +1,87 @@
+"""Child-process probe: can framework NAME run a tiny computation on the GPU?
+
+Run as `python -c <this file's text> NAME`; prints one JSON object on its last line.
+It runs in its own process because importing a framework can take seconds and
+memory, JAX reserves most of the GPU's memory on first use, and a broken CUDA setup
+can crash the interpreter: none of that should happen inside `mlci` itself.
+Standard library only (plus the framework probed), so it runs with any Python.
+"""
+
+import json
+import os
+import sys
+
+
+def probe_torch():
+    import torch
+
+    info = {"version": torch.__version__, "cuda_build": torch.version.cuda}
+    if not torch.cuda.is_available():
+        return info
+    names = []
+    for index in range(torch.cuda.device_count()):
+        device = torch.device("cuda", index)
+        # A kernel launch, not just is_available(): a wheel built for other GPU
+        # architectures imports fine and fails here ("no kernel image").
+        float((torch.ones(8, device=device) * 2).sum().item())
+        names.append(torch.cuda.get_device_name(index))
+    info.update(gpu_available=bool(names), device_count=len(names), devices=names)
+    return info
+
+
+def probe_jax():
+    # Without this, the first GPU use reserves 75% of the GPU's memory.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    import jax
+
+    info = {"version": jax.__version__}
+    try:
+        devices = jax.devices("gpu")
+    except RuntimeError:  # "Unknown backend gpu": a CPU-only jaxlib
+        return info
+    for device in devices:
+        jax.device_put(jax.numpy.ones(8), device).sum().block_until_ready()
+    info.update(
+        gpu_available=bool(devices),
+        device_count=len(devices),
+        devices=[getattr(device, "device_kind", str(device)) for device in devices],
+    )
+    return info
+
+
+def probe_cupy():
+    import cupy
+
+    info = {"version": cupy.__version__}
+    runtime = cupy.cuda.runtime
+    try:
+        version = runtime.runtimeGetVersion()
+        info["cuda_build"] = f"{version // 1000}.{version % 1000 // 10}"
+        count = runtime.getDeviceCount()
+    except Exception as error:  # CUDARuntimeError when there is no driver
+        info["error"] = f"{type(error).__name__}: {error}"
+        return info
+    names = []
+    for index in range(count):
+        with cupy.cuda.Device(index):
+            float((cupy.ones(8) * 2).sum().item())
+        name = runtime.getDeviceProperties(index)["name"]
+        names.append(name.decode() if isinstance(name, bytes) else str(name))
+    info.update(gpu_available=bool(names), device_count=len(names), devices=names)
+    return info
+
+
+PROBES = {"torch": probe_torch, "jax": probe_jax, "cupy": probe_cupy}
+
+
+def main():
+    name = sys.argv[1]
+    try:
+        result = PROBES[name]()
+    except Exception as error:
+        result = {"error": f"{type(error).__name__}: {error}".strip()[:500]}
+    sys.stdout.flush()
+    print("\n" + json.dumps(result))
+
+
+main()

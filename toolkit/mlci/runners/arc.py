@@ -1,0 +1,241 @@
+"""Helm values for actions-runner-controller's `gha-runner-scale-set` chart.
+
+One scale set per GPU class. The keys are the chart's own (chart 0.14):
+`githubConfigUrl`, `githubConfigSecret`, `runnerScaleSetName`, `scaleSetLabels`,
+`minRunners`, `maxRunners`, `runnerGroup` and the runner pod's `template.spec`.
+Runners of a scale set are always ephemeral (one job per pod, then the pod is
+deleted), so the chart has no switch for it. `scaleSetLabels` needs ARC 0.14 or
+later; older controllers route jobs by the scale set name alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlci.config.schema import GpuClassConfig, RunnersConfig, TolerationConfig
+from mlci.errors import ConfigError, UsageError
+
+CHART = "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set"
+# The chart refuses scale set names over 45 characters; Kubernetes wants DNS labels.
+MAX_NAME = 45
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+# Set on GPU nodes by NVIDIA's GPU feature discovery (part of the GPU operator).
+DEFAULT_GPU_NODE_SELECTOR = {"nvidia.com/gpu.present": "true"}
+
+
+@dataclass(frozen=True)
+class ScaleSet:
+    """The values of one Helm release of the scale-set chart."""
+
+    name: str  # runnerScaleSetName, also the Helm release name
+    gpu_class: str
+    values: dict[str, Any]
+    labels: tuple[str, ...]  # what runs-on may name: the scale set name and scaleSetLabels
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.values.yaml"
+
+    def install_command(self, namespace: str) -> str:
+        return (
+            f"helm upgrade --install {self.name} {CHART} "
+            f"--namespace {namespace} --create-namespace -f {self.filename}"
+        )
+
+
+def parse_gpu_class(spec: str) -> tuple[str, GpuClassConfig]:
+    """`NAME:GPUS:MIN:MAX` (GPUS, MIN and MAX optional) -> a class, for --gpu-class."""
+    parts = spec.split(":")
+    if not parts[0] or len(parts) > 4:
+        raise UsageError(
+            f"--gpu-class {spec!r}: expected NAME:GPUS:MIN:MAX",
+            "e.g. --gpu-class a100:1:0:4 (1 GPU per runner, 0 to 4 runners)",
+        )
+    numbers: list[int] = []
+    for what, text in zip(("GPUS", "MIN", "MAX"), parts[1:], strict=False):
+        if not text.isdigit():
+            raise UsageError(
+                f"--gpu-class {spec!r}: {what} must be a whole number, got {text!r}",
+                "e.g. --gpu-class a100:1:0:4",
+            )
+        numbers.append(int(text))
+    defaults = GpuClassConfig()
+    values = [defaults.gpus, defaults.min_runners, defaults.max_runners]
+    values[: len(numbers)] = numbers
+    gpus, low, high = values
+    return parts[0], GpuClassConfig(gpus=gpus, min_runners=low, max_runners=high)
+
+
+def _toleration(toleration: TolerationConfig) -> dict[str, str]:
+    data = {"key": toleration.key, "operator": toleration.operator}
+    if toleration.value is not None:
+        data["value"] = toleration.value
+    if toleration.effect is not None:
+        data["effect"] = toleration.effect
+    return data
+
+
+def _unique(labels: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for label in labels:
+        seen.setdefault(label.lower(), label)  # GitHub compares labels case-insensitively
+    return tuple(seen.values())
+
+
+def _check_class(where: str, name: str, gpu_class: GpuClassConfig, labels: Sequence[str]) -> None:
+    if not _NAME.match(name) or len(name) > MAX_NAME:
+        raise ConfigError(
+            f"{where}: scale set name {name!r} is not a valid name",
+            f"use at most {MAX_NAME} lower-case letters, digits and '-' "
+            "(prefix included), starting and ending with a letter or digit",
+        )
+    for key in ("gpus", "min_runners", "max_runners"):
+        if getattr(gpu_class, key) < 0:
+            raise ConfigError(f"{where}.{key}: must not be negative", f"set {key} to 0 or more")
+    if gpu_class.min_runners > gpu_class.max_runners:
+        raise ConfigError(
+            f"{where}: min_runners ({gpu_class.min_runners}) is above "
+            f"max_runners ({gpu_class.max_runners})",
+            "the chart requires maxRunners >= minRunners",
+        )
+    for label in labels:
+        if not label or len(label) >= 256:
+            raise ConfigError(
+                f"{where}.labels: {label!r} is not a valid label",
+                "each label must be a non-empty string of less than 256 characters",
+            )
+
+
+def _pod_template(settings: RunnersConfig, gpu_class: GpuClassConfig) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    requests: dict[str, Any] = {}
+    if gpu_class.gpus:
+        limits["nvidia.com/gpu"] = gpu_class.gpus
+    if gpu_class.cpu:
+        requests["cpu"] = gpu_class.cpu
+    if gpu_class.memory:
+        requests["memory"] = gpu_class.memory
+        limits["memory"] = gpu_class.memory
+    if requests:
+        resources["requests"] = requests
+    if limits:
+        resources["limits"] = limits
+    # The chart's default container list is replaced, not merged, by ours: the runner
+    # container must carry the image and command itself.
+    container: dict[str, Any] = {
+        "name": "runner",
+        "image": settings.image,
+        "command": ["/home/runner/run.sh"],
+    }
+    if resources:
+        container["resources"] = resources
+    spec: dict[str, Any] = {}
+    node_selector = dict(gpu_class.node_selector)
+    if not node_selector and gpu_class.gpus:
+        node_selector = dict(DEFAULT_GPU_NODE_SELECTOR)
+    if node_selector:
+        spec["nodeSelector"] = node_selector
+    if gpu_class.tolerations and gpu_class.gpus:
+        spec["tolerations"] = [_toleration(t) for t in gpu_class.tolerations]
+    spec["containers"] = [container]
+    return {"spec": spec}
+
+
+def build_scale_sets(
+    settings: RunnersConfig,
+    runner_labels: Sequence[str],
+    classes: Mapping[str, GpuClassConfig] | None = None,
+    *,
+    github_config_url: str | None = None,
+) -> tuple[ScaleSet, ...]:
+    """One scale set per GPU class (`classes`, default `settings.classes`).
+
+    Each carries `runner_labels` (train.runner, so the training job's `runs-on`
+    matches it), the class's own labels and the class name as `scaleSetLabels`.
+    """
+    url = github_config_url or settings.github_config_url
+    if not url:
+        raise ConfigError(
+            "runners.github_config_url is not set",
+            "set it in mlci.yaml or pass --github-config-url https://github.com/OWNER/REPO",
+        )
+    if not re.match(r"^https?://[^/\s]+/[^\s]+$", url):
+        raise ConfigError(
+            f"runners.github_config_url: {url!r} is not a repository or organisation URL",
+            "use https://github.com/OWNER/REPO or https://github.com/ORG",
+        )
+    chosen = dict(settings.classes if classes is None else classes)
+    if not chosen:
+        raise ConfigError(
+            "runners.classes is empty: no GPU class to make a scale set for",
+            "add one under runners.classes in mlci.yaml or pass --gpu-class a100:1:0:4",
+        )
+    scale_sets = []
+    for class_name, gpu_class in chosen.items():
+        where = f"runners.classes.{class_name}"
+        name = f"{settings.name_prefix}{class_name}"
+        labels = _unique([*runner_labels, *gpu_class.labels, class_name])
+        _check_class(where, name, gpu_class, labels)
+        values: dict[str, Any] = {
+            "githubConfigUrl": url,
+            # The name of an existing Kubernetes secret: tokens never go in values files.
+            "githubConfigSecret": settings.github_config_secret,
+            "runnerScaleSetName": name,
+            "scaleSetLabels": list(labels),
+            "minRunners": gpu_class.min_runners,
+            "maxRunners": gpu_class.max_runners,
+        }
+        if settings.runner_group:
+            values["runnerGroup"] = settings.runner_group
+        values["template"] = _pod_template(settings, gpu_class)
+        warnings = []
+        if gpu_class.min_runners > 0 and gpu_class.gpus:
+            warnings.append(
+                f"{where}: min_runners is {gpu_class.min_runners}: that many GPU pods "
+                "(and their nodes) stay up while idle; 0 scales to zero"
+            )
+        scale_sets.append(
+            ScaleSet(
+                name=name,
+                gpu_class=class_name,
+                values=values,
+                labels=_unique([name, *labels]),
+                warnings=tuple(warnings),
+            )
+        )
+    names = [s.name for s in scale_sets]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(
+            f"runners.classes: two classes give the scale set name {duplicates[0]!r}",
+            "give each class its own name",
+        )
+    return tuple(scale_sets)
+
+
+def render_values(scale_set: ScaleSet, namespace: str) -> str:
+    """One values file, with a header that says how to install it and how to target it."""
+    import yaml
+
+    container = scale_set.values["template"]["spec"]["containers"][0]
+    limit = container.get("resources", {}).get("limits", {}).get("nvidia.com/gpu", 0)
+    header = [
+        f"# mlci: runner scale set {scale_set.name!r} for GPU class {scale_set.gpu_class!r}",
+        f"# ({limit} GPU(s) per runner, {scale_set.values['minRunners']} to "
+        f"{scale_set.values['maxRunners']} runners; runners are ephemeral: one job per pod).",
+        f"# Install: {scale_set.install_command(namespace)}",
+        f"# Target it: runs-on: [{', '.join(scale_set.values['scaleSetLabels'])}]",
+        f"#   or simply runs-on: {scale_set.name}",
+    ]
+    body = yaml.safe_dump(scale_set.values, sort_keys=False, default_flow_style=False)
+    return "\n".join(header) + "\n" + body
+
+
+def render_all(scale_sets: Sequence[ScaleSet], namespace: str) -> str:
+    """All values files as one multi-document YAML stream."""
+    return "---\n".join(render_values(s, namespace) for s in scale_sets)

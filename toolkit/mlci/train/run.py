@@ -1,0 +1,165 @@
+"""Run the configured training command and write its run record."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mlci.config.schema import MlciConfig
+from mlci.metrics.git import git_state
+from mlci.metrics.load import load_metrics
+from mlci.train.hashing import digest_path
+from mlci.train.record import RunRecord, record_path, run_folder, save_run
+from mlci.train.runner_info import probe_runner
+
+PLOT_SUFFIXES = (".csv", ".tsv", ".json")
+MAX_PLOT_BYTES = 5 * 2**20
+
+
+def training_env(env: Mapping[str, str], python: str) -> dict[str, str]:
+    """The child's environment with the running interpreter's folder first on PATH.
+
+    So `python train.py` in mlci.yaml means the Python that runs mlci (its venv),
+    not whatever `python` happens to be first on the runner's PATH.
+    """
+    out = dict(env)
+    folder = str(Path(python).parent)
+    out["PATH"] = folder + os.pathsep + out["PATH"] if out.get("PATH") else folder
+    out.setdefault("PYTHONUNBUFFERED", "1")  # stream the training's output as it comes
+    return out
+
+
+def data_files(config: MlciConfig) -> list[str]:
+    """The data a training read: train.data plus data.reference and data.current.path."""
+    paths = list(config.train.data)
+    for extra in (config.data.reference, config.data.current.path):
+        if extra and extra not in paths:
+            paths.append(extra)
+    return paths
+
+
+def _new_id(cwd: Path, started: datetime, commit: str | None) -> str:
+    stem = started.strftime("%Y%m%dT%H%M%SZ") + "-" + (commit[:7] if commit else "nogit")
+    run_id, n = stem, 1
+    while record_path(cwd, run_id).exists():
+        n += 1
+        run_id = f"{stem}-{n}"
+    return run_id
+
+
+def _stream(
+    command: str, cwd: Path, env: dict[str, str], timeout_s: float | None,
+    on_output: Callable[[str], None] | None,
+) -> tuple[int | None, bool]:
+    """Run in its own process group, pass each output line on; (exit code, timed out)."""
+    process = subprocess.Popen(
+        command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+        start_new_session=True,
+    )
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        try:  # the whole group: the shell and whatever it started
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    timer = threading.Timer(timeout_s, kill) if timeout_s else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if on_output is not None:
+                on_output(line.rstrip("\n"))
+        code = process.wait()
+    finally:
+        if timer:
+            timer.cancel()
+    return (None if timed_out.is_set() else code), timed_out.is_set()
+
+
+def run_training(
+    config: MlciConfig,
+    cwd: str | Path,
+    *,
+    on_output: Callable[[str], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    python: str = sys.executable,
+    command: str | None = None,
+) -> RunRecord:
+    """Run `train.command` in `cwd`, then record git state, params, metrics, hashes.
+
+    `env` is the child's environment (default: this process's); `on_output`
+    receives each output line as it is printed. The record is written to
+    `cwd/.mlci/runs/<id>.json` whatever the outcome; its `status` says how it went.
+    """
+    root = Path(cwd).resolve()
+    command = command or config.train.command
+    state = git_state(root)  # before training: the files it writes may make the tree dirty
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    child_env = training_env(os.environ if env is None else env, python)
+    timeout_s = config.train.timeout_minutes * 60 if config.train.timeout_minutes > 0 else None
+    errors: list[str] = []
+    try:
+        code, timed_out = _stream(command, root, child_env, timeout_s, on_output)
+    except OSError as error:
+        code, timed_out = None, False
+        errors.append(f"cannot start `{command}`: {error.strerror}")
+    duration = round(time.monotonic() - clock, 3)
+    status = "timeout" if timed_out else ("succeeded" if code == 0 else "failed")
+    if timed_out:
+        errors.append(f"`{command}` timed out after {config.train.timeout_minutes} minutes")
+    elif code not in (0, None):
+        errors.append(f"`{command}` exited with code {code}")
+
+    metrics = load_metrics(config.train.metrics, root)
+    params = load_metrics([config.train.params] if config.train.params else [], root)
+    errors += [f.error for f in (*metrics.files, *params.files) if f.error]
+    record = RunRecord(
+        id=_new_id(root, started, state.commit),
+        created_at=started.isoformat(timespec="seconds"),
+        command=command,
+        status=status,
+        exit_code=code,
+        duration_s=duration,
+        git={"commit": state.commit, "branch": state.branch, "dirty": state.dirty},
+        params={f.path: f.values for f in params.files if not f.error},
+        metrics={f.path: f.values for f in metrics.files if not f.error},
+        model=digest_path(root, config.train.model) if config.train.model else None,
+        data=tuple(digest_path(root, p) for p in data_files(config)),
+        runner=probe_runner(),
+        errors=tuple(errors),
+    )
+    save_run(root, record)
+    if config.train.plots:
+        snapshot_plots(root, config.train.plots, run_folder(root, record.id))
+    return record
+
+
+def snapshot_plots(root: Path, folder: str, target: Path) -> None:
+    """Keep a copy of the plot data next to the record, so a later report can overlay it.
+
+    Plot data is usually not committed; without a copy the base side of a plot
+    would be lost once the base branch's checkout is gone.
+    """
+    source = root / folder
+    if not source.is_dir():
+        return
+    for file in sorted(source.rglob("*")):
+        if file.is_file() and file.suffix.lower() in PLOT_SUFFIXES and file.stat().st_size <= MAX_PLOT_BYTES:
+            copy = target / file.relative_to(root)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, copy)

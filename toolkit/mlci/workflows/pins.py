@@ -1,0 +1,88 @@
+"""Which ref each action a generated workflow uses is called at.
+
+Third-party actions are pinned to full commit SHAs when `github.pin_actions` is on:
+a tag can be moved to other code, a commit cannot. The SHAs below were read from the
+actions' own repositories (the commit each release tag points at); `github.pins`
+overrides them or adds more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlci.config.schema import GitHubConfig
+from mlci.errors import ConfigError
+
+# action -> (release tag, the commit that tag points at)
+KNOWN_RELEASES: dict[str, tuple[str, str]] = {
+    "actions/checkout": ("v6.1.0", "d23441a48e516b6c34aea4fa41551a30e30af803"),
+    "actions/setup-python": ("v6.3.0", "ece7cb06caefa5fff74198d8649806c4678c61a1"),
+    "actions/upload-artifact": ("v6.0.0", "b7c566a772e6b6bfb58ed0dc250532a479d7789f"),
+    "actions/download-artifact": ("v7.0.0", "37930b1c2abaa49bbe596cd826c3c89aef350131"),
+}
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+
+
+@dataclass(frozen=True)
+class ActionRefs:
+    """The `uses:` value of every action the templates use, by short name."""
+
+    checkout: str
+    setup_python: str
+    upload_artifact: str
+    download_artifact: str
+    mlci_repo: str  # owner/name@ref, to which the templates append /actions/<name>
+    mlci_ref: str
+    pinned: bool
+
+    def mlci(self, action: str) -> str:
+        return f"{self.mlci_repo}/actions/{action}@{self.mlci_ref}"
+
+
+def _major(tag: str) -> str:
+    return tag.split(".")[0]
+
+
+def resolve_actions(github: GitHubConfig) -> ActionRefs:
+    """Turn `github.*` settings into `uses:` refs; raise ConfigError on a bad pin."""
+    if not _REPO.match(github.actions_repo):
+        raise ConfigError(
+            f"mlci.yaml: github.actions_repo: {github.actions_repo!r} is not owner/name",
+            "write it like mlci-dev/mlci",
+        )
+    for action, sha in github.pins.items():
+        if not _SHA.match(sha):
+            raise ConfigError(
+                f"mlci.yaml: github.pins.{action}: {sha!r} is not a full 40-character commit SHA",
+                "copy the commit SHA of the release from the action's repository",
+            )
+
+    def ref(action: str) -> str:
+        tag, sha = KNOWN_RELEASES[action]
+        if github.pin_actions:
+            return f"{action}@{github.pins.get(action, sha)} # {tag}"
+        return f"{action}@{_major(tag)}"
+
+    mlci_ref = github.actions_ref
+    if github.pin_actions:
+        sha = github.pins.get(github.actions_repo)
+        if sha is None:
+            raise ConfigError(
+                f"mlci.yaml: github.pins: no commit SHA for {github.actions_repo}"
+                " while github.pin_actions is true",
+                f"add `{github.actions_repo}: <commit SHA of {github.actions_ref}>` under"
+                " github.pins, or set github.pin_actions to false",
+            )
+        mlci_ref = f"{sha} # {github.actions_ref}"
+    return ActionRefs(
+        checkout=ref("actions/checkout"),
+        setup_python=ref("actions/setup-python"),
+        upload_artifact=ref("actions/upload-artifact"),
+        download_artifact=ref("actions/download-artifact"),
+        mlci_repo=github.actions_repo,
+        mlci_ref=mlci_ref,
+        pinned=github.pin_actions,
+    )
