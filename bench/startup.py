@@ -1,6 +1,6 @@
 """Median wall time of `mlci --help` over 10 runs (goal: under 0.25 s on 2 cores).
 
-    python bench/startup.py [--runs N]
+python bench/startup.py [--runs N]
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ def main() -> None:
     ).stderr
     heavy = [m for m in ("pandas", "sklearn", "scipy", "github") if f" {m}\n" in imports]
     print(f"mlci --help: median {statistics.median(times):.3f} s over {args.runs} runs")
-    print(f"min {min(times):.3f} s, max {max(times):.3f} s; heavy modules imported: {heavy or 'none'}")
+    print(
+        f"min {min(times):.3f} s, max {max(times):.3f} s; heavy modules imported: {heavy or 'none'}"
+    )
     baseline = []
     for _ in range(args.runs):
         start = time.perf_counter()

@@ -46,7 +46,9 @@ def test_cli_reference_is_current():
     expected = before + START + render_reference() + END + after
     if os.environ.get("MLCI_UPDATE_DOCS") == "1":
         README.write_text(expected)
-    assert text == expected, "CLI reference is stale: run MLCI_UPDATE_DOCS=1 pytest tests/test_readme.py"
+    assert text == expected, (
+        "CLI reference is stale: run MLCI_UPDATE_DOCS=1 pytest tests/test_readme.py"
+    )
 
 
 def readme_commands():

@@ -100,11 +100,17 @@ def make_group(error):
 @pytest.mark.parametrize(
     ("error", "code", "line"),
     [
-        (InputError("data.csv: no column 'x'", "pass an existing column"),
-         2, "Error: data.csv: no column 'x'. Fix: pass an existing column\n"),
+        (
+            InputError("data.csv: no column 'x'", "pass an existing column"),
+            2,
+            "Error: data.csv: no column 'x'. Fix: pass an existing column\n",
+        ),
         (GateFailed("gate accuracy failed"), 1, "Error: gate accuracy failed.\n"),
-        (ServiceError("GitHub said 502", "try again later"),
-         3, "Error: GitHub said 502. Fix: try again later\n"),
+        (
+            ServiceError("GitHub said 502", "try again later"),
+            3,
+            "Error: GitHub said 502. Fix: try again later\n",
+        ),
     ],
 )
 def test_errors_map_to_exit_codes_in_one_place(error, code, line):

@@ -113,9 +113,9 @@ def test_bad_yaml_names_the_line():
 def test_missing_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_config() == MlciConfig()  # no file: defaults
-    with pytest.raises(ConfigError, match="mlci.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"mlci\.yaml: file not found"):
         load_config(required=True)
-    with pytest.raises(ConfigError, match="other.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"other\.yaml: file not found"):
         load_config("other.yaml")
 
 
@@ -144,8 +144,11 @@ def test_show_json(tmp_path):
     ("content", "expected"),
     [
         ("trian: {}\n", "Error: {path} line 1: trian: unknown key. Fix: did you mean 'train'?\n"),
-        ("train:\n  timeout_minutes: [1]\n", "Error: {path} line 2: train.timeout_minutes: "
-         "expected an integer, got a list. Fix: set it to an integer\n"),
+        (
+            "train:\n  timeout_minutes: [1]\n",
+            "Error: {path} line 2: train.timeout_minutes: "
+            "expected an integer, got a list. Fix: set it to an integer\n",
+        ),
         ("a: [\n", None),
     ],
 )

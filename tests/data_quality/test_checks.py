@@ -11,7 +11,7 @@ from mlci.data.quality import check_data, run_checks
 from mlci.data.spec import compile_checks
 from mlci.errors import ConfigError
 
-NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)  # noqa: UP017
+NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 
 def checks(yaml_text: str):
@@ -283,7 +283,9 @@ def test_a_type_error_in_check_config_names_the_key():
 def test_run_checks_reads_parquet_types(tmp_path):
     path = tmp_path / "d.parquet"
     pd.DataFrame({"n": [1, 2, 3], "t": pd.to_datetime(["2024-01-01"] * 3)}).to_parquet(path)
-    plan = compile_checks(checks("data:\n  checks:\n    columns: {n: {type: int}, t: {type: datetime}}\n"))
+    plan = compile_checks(
+        checks("data:\n  checks:\n    columns: {n: {type: int}, t: {type: datetime}}\n")
+    )
     report = run_checks(path, plan, now=NOW)
     assert report.passed and report.rows == 3 and report.columns == ("n", "t")
     assert report.checks == 4  # two required-column checks and two type checks

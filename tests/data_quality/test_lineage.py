@@ -20,7 +20,11 @@ from mlci.data.lineage import (
 
 def frame(rows: int = 6) -> pd.DataFrame:
     return pd.DataFrame(
-        {"id": range(rows), "x": [i * 1.5 for i in range(rows)], "s": [f"v{i}" for i in range(rows)]}
+        {
+            "id": range(rows),
+            "x": [i * 1.5 for i in range(rows)],
+            "s": [f"v{i}" for i in range(rows)],
+        }
     )
 
 
@@ -44,10 +48,19 @@ def test_manifest_records_rows_schema_and_command(tmp_path, monkeypatch):
     frame(4).to_parquet("data/b.parquet", index=False)
     manifest = build_manifest(["data"], command="python prep.py")
     a, b = manifest.files
-    assert (a.path, a.rows, a.command, a.hash_source) == ("data/a.csv", 6, "python prep.py", "computed")
-    assert a.columns == (ColumnType("id", "int64"), ColumnType("x", "float64"), ColumnType("s", "str"))
+    assert (a.path, a.rows, a.command, a.hash_source) == (
+        "data/a.csv",
+        6,
+        "python prep.py",
+        "computed",
+    )
+    assert a.columns == (
+        ColumnType("id", "int64"),
+        ColumnType("x", "float64"),
+        ColumnType("s", "str"),
+    )
     assert a.schema_fingerprint == schema_fingerprint(a.columns)
-    assert a.sha256 == hashlib.sha256(open("data/a.csv", "rb").read()).hexdigest()
+    assert a.sha256 == hashlib.sha256((tmp_path / "data/a.csv").read_bytes()).hexdigest()
     assert (b.path, b.rows) == ("data/b.parquet", 4)
     assert [c.name for c in b.columns] == ["id", "x", "s"]
     write_manifest(manifest, "m.json")

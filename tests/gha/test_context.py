@@ -122,7 +122,7 @@ def test_outside_actions_the_context_is_empty():
 def test_unreadable_event_file_is_a_clear_input_error(tmp_path):
     bad = tmp_path / "event.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="event.json: event payload is not valid JSON"):
+    with pytest.raises(InputError, match=r"event\.json: event payload is not valid JSON"):
         load_event_context({"GITHUB_EVENT_PATH": str(bad)})
     with pytest.raises(InputError, match="event payload not found"):
         load_event_context({"GITHUB_EVENT_PATH": str(tmp_path / "missing.json")})

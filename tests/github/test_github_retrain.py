@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mlci.github import RetrainRequest, open_retrain_pr
 from mlci.github.comments import marker
 from mlci.github.outbox import Outbox
@@ -16,13 +18,18 @@ def request(version: int, **kw) -> RetrainRequest:  # type: ignore[no-untyped-de
                           labels=("retrain", "mlci"), reviewers=("alice",), **kw)
 
 
+@pytest.fixture(autouse=True)
+def reviewer(request):  # type: ignore[no-untyped-def]
+    if "fake" in request.fixturenames:
+        request.getfixturevalue("fake").state.add_user("alice")
+
+
 def open_pulls(fake) -> list[dict]:  # type: ignore[no-untyped-def]
     repo = fake.state.data["repos"][REPO]
     return [p for p in repo["pulls"].values() if repo["issues"][str(p["number"])]["state"] == "open"]
 
 
 def test_three_runs_leave_one_branch_one_pr_and_the_latest_files(fake, client):
-    fake.state.add_user("alice")
     results = [open_retrain_pr(client, request(v, workflow="train.yml")) for v in (1, 2, 3)]
     repo = fake.state.data["repos"][REPO]
     assert sorted(repo["refs"]) == ["refs/heads/main", "refs/heads/mlci/retrain"]

@@ -55,7 +55,9 @@ class FakeGitHub:
         self.server = FakeGitHubServer(
             ("127.0.0.1", port), self.state, prefix=prefix, state_file=state_file
         )
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -102,13 +102,22 @@ def _check_basic_error(op: str, status: int, data: Any) -> list[str]:
     return []
 
 
-@lru_cache(maxsize=None)
-def _validator_for(schema_json: str) -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(to_json_schema(json.loads(schema_json)))
+# Keyed by id(): the schemas come from the one cached `Schemas` and live as long.
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft7Validator]] = {}
 
 
 def _valid(schema: dict[str, Any], value: Any) -> bool:
-    return _validator_for(json.dumps(schema, sort_keys=True)).is_valid(value)
+    entry = _VALIDATORS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, jsonschema.Draft7Validator(to_json_schema(schema)))
+        _VALIDATORS[id(schema)] = entry
+    return entry[1].is_valid(value)
+
+
+@lru_cache(maxsize=1)
+def shared_schemas() -> Schemas:
+    """One parsed copy per process (the file is 700 kB)."""
+    return Schemas()
 
 
 _MISSING = object()

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from tests.github_fake import gitobjects
-from tests.github_fake.schema import Schemas
+from tests.github_fake.schema import Schemas, shared_schemas
 from tests.github_fake.state import FakeState, now_iso
 
 DOCS = "https://docs.github.com/rest"
@@ -112,6 +112,7 @@ class Request:
         self.params = params
         self.query = query
         self.body = body if isinstance(body, dict) else {}
+        self.raw_body = body
         self.login = login
         self.base = base
         self.web = web
@@ -475,7 +476,8 @@ def create_label(r: Request) -> tuple[int, Any, OK]:
 @route("POST /repos/{owner}/{repo}/issues/{issue_number}/labels")
 def add_labels(r: Request) -> tuple[int, Any, OK]:
     issue = _issue(r)
-    for name in r.body.get("labels", []):
+    names = r.raw_body if isinstance(r.raw_body, list) else r.body.get("labels", [])
+    for name in names:
         if name not in r.repo["labels"]:  # GitHub creates unknown labels here
             r.repo["labels"][name] = {"id": r.state.new_id(), "color": "ededed", "description": None}
         if name not in issue["labels"]:
@@ -808,7 +810,7 @@ class FakeGitHubServer(ThreadingHTTPServer):
         self.state = state
         self.prefix = prefix.rstrip("/")
         self.state_file = state_file
-        self.schemas = schemas or Schemas()
+        self.schemas = schemas or shared_schemas()
         self.current_token = _TokenSlot()
 
     @staticmethod

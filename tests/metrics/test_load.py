@@ -8,7 +8,10 @@ from mlci.metrics.direction import direction_of
 
 def test_flatten_nested_and_lists() -> None:
     assert flatten({"a": {"b": {"c": 1}}, "l": [1, {"x": 2}], "e": {}}) == {
-        "a.b.c": 1, "l.0": 1, "l.1.x": 2, "e": None,
+        "a.b.c": 1,
+        "l.0": 1,
+        "l.1.x": 2,
+        "e": None,
     }
 
 
@@ -20,8 +23,12 @@ def test_formats_and_per_file_errors(tmp_path: Path) -> None:
     loaded = load_metrics(["m.yaml", "m.tsv", "one.csv", "bad.json", "gone.json"], tmp_path)
     files = {f.path: f for f in loaded.files}
     assert files["m.yaml"].values["val.acc"] == 0.9
-    assert files["m.tsv"].values == {"cat.precision": 0.9, "cat.f1": 0.8, "dog.precision": 0.7,
-                                     "dog.f1": float("inf")}
+    assert files["m.tsv"].values == {
+        "cat.precision": 0.9,
+        "cat.f1": 0.8,
+        "dog.precision": 0.7,
+        "dog.f1": float("inf"),
+    }
     assert files["one.csv"].values == {"acc": 0.91, "loss": 0.3}
     assert files["bad.json"].error == "bad.json: invalid JSON at line 1 column 13"
     assert files["gone.json"].missing and files["gone.json"].error == "gone.json: file not found"

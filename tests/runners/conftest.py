@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.runners.runner_fakes import BANNER, FAKE_TORCH, ONE_GPU
 
 from mlci.runners.nvidia import QUERY_ARGS
-from runner_fakes import BANNER, FAKE_TORCH, ONE_GPU
 
 FakeSmi = Callable[..., Path]
 

@@ -1,7 +1,8 @@
 from pathlib import Path
 
+from tests.runners.runner_fakes import BANNER, DRIVER_FAILED, ONE_GPU, TWO_GPUS
+
 from mlci.runners.nvidia import parse_cuda_version, parse_query, query_gpus
-from runner_fakes import BANNER, DRIVER_FAILED, ONE_GPU, TWO_GPUS
 
 
 def test_parse_query_reads_every_field_and_skips_junk():

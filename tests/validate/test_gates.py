@@ -66,7 +66,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_validate_cli_fails_with_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_cli_fails_with_annotations(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (project / "metrics.json").write_text('{"acc": 0.7, "auc": 0.75}')
     outputs = project / "out.txt"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
@@ -88,11 +90,14 @@ def test_validate_cli_fails_with_annotations(project: Path, monkeypatch: pytest.
 def test_validate_cli_passes_and_reports_missing_baseline(project: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--base", "no-such-branch"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:4] == [
-        "baseline: no baseline: `no-such-branch` is not a known git ref",
-        "PASS  min               acc = 0.9 ≥ 0.8",
-        "SKIP  max_drop          auc: max_drop not checked (no baseline)",
-    ][:4]
+    assert (
+        result.output.splitlines()[:4]
+        == [
+            "baseline: no baseline: `no-such-branch` is not a known git ref",
+            "PASS  min               acc = 0.9 ≥ 0.8",
+            "SKIP  max_drop          auc: max_drop not checked (no baseline)",
+        ][:4]
+    )
 
 
 def test_validate_malformed_metrics_exit_2(project: Path) -> None:

@@ -69,7 +69,7 @@ def prepare_directory(directory: Path, force: bool) -> None:
         if not force:
             raise UsageError(
                 f"{directory}: holds an earlier demo",
-                f"pass --force to replace it, or run `mlci demo` with another DIR",
+                "pass --force to replace it, or run `mlci demo` with another DIR",
             )
         shutil.rmtree(directory)
 

@@ -13,9 +13,7 @@ def git(args: list[str], cwd: str | Path, *, check: bool = True) -> str:
     """Run `git ARGS` in `cwd` and return its stdout; a failure is an InputError."""
     if shutil.which("git") is None:
         raise InputError("git: command not found", "install git and make sure it is on PATH")
-    completed = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if check and completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
         raise InputError(

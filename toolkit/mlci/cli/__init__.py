@@ -12,6 +12,7 @@ COMMANDS: dict[str, str] = {
     "config": "mlci.cli.config_cmd:config",
     "data": "mlci.cli.data_cmd:data",
     "demo": "mlci.cli.demo_cmd:demo",
+    "drift": "mlci.cli.drift_cmd:drift",
     "fairness": "mlci.cli.fairness_cmd:fairness",
     "generate": "mlci.cli.generate_cmd:generate",
     "init": "mlci.cli.init_cmd:init",

@@ -21,7 +21,7 @@ class MlciClickError(click.ClickException):
 
     def __init__(self, error: MlciError) -> None:
         super().__init__(error.one_line())
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click types it as a ClassVar
 
     def format_message(self) -> str:
         return self.message

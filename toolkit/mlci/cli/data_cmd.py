@@ -63,9 +63,7 @@ def check(
         p for p in (config.data.reference, config.data.current.path) if p is not None
     ]
     if not files:
-        raise UsageError(
-            "no data file to check", "pass a path, or set data.reference in mlci.yaml"
-        )
+        raise UsageError("no data file to check", "pass a path, or set data.reference in mlci.yaml")
     result = check_data(
         files,
         config.data.checks,
@@ -81,7 +79,9 @@ def check(
     if runtime.in_actions:
         for report in result.reports:
             for failure in report.failures:
-                runtime.error(failure_annotation(report, failure), file=report.path, title="data check")
+                runtime.error(
+                    failure_annotation(report, failure), file=report.path, title="data check"
+                )
         runtime.append_summary(markdown)
         runtime.set_output("data-check", "passed" if result.passed else "failed")
     if not result.passed:

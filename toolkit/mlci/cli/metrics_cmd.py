@@ -13,15 +13,26 @@ def diff_options(function):  # type: ignore[no-untyped-def]
     for option in reversed(
         [
             click.argument("paths", nargs=-1),
-            click.option("--base", default="HEAD", show_default=True,
-                         help="Git ref or file of the base side."),
-            click.option("--head", default=None,
-                         help="Git ref or file of the head side (default: the work tree)."),
+            click.option(
+                "--base",
+                default="HEAD",
+                show_default=True,
+                help="Git ref or file of the base side.",
+            ),
+            click.option(
+                "--head",
+                default=None,
+                help="Git ref or file of the head side (default: the work tree).",
+            ),
             click.option("--md", "as_md", is_flag=True, help="Print a GitHub markdown table."),
             click.option("--json", "as_json", is_flag=True, help="Print JSON."),
             click.option("--all", "show_all", is_flag=True, help="Show unchanged values too."),
-            click.option("--precision", type=click.IntRange(1, 17), default=None,
-                         help="Significant digits (default: metrics.precision, 4)."),
+            click.option(
+                "--precision",
+                type=click.IntRange(1, 17),
+                default=None,
+                help="Significant digits (default: metrics.precision, 4).",
+            ),
             config_option,
         ]
     ):
@@ -29,9 +40,17 @@ def diff_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
-def run_diff(kind: str, paths: tuple[str, ...], base: str, head: str | None, as_md: bool,
-             as_json: bool, show_all: bool, precision: int | None,
-             config_path: str | None) -> None:
+def run_diff(
+    kind: str,
+    paths: tuple[str, ...],
+    base: str,
+    head: str | None,
+    as_md: bool,
+    as_json: bool,
+    show_all: bool,
+    precision: int | None,
+    config_path: str | None,
+) -> None:
     """Load both sides, print the diff, exit 2 when a file is malformed."""
     from pathlib import Path
 
@@ -78,8 +97,16 @@ def metrics() -> None:
 
 @metrics.command("diff")
 @diff_options
-def diff(paths: tuple[str, ...], base: str, head: str | None, as_md: bool, as_json: bool,
-         show_all: bool, precision: int | None, config_path: str | None) -> None:
+def diff(
+    paths: tuple[str, ...],
+    base: str,
+    head: str | None,
+    as_md: bool,
+    as_json: bool,
+    show_all: bool,
+    precision: int | None,
+    config_path: str | None,
+) -> None:
     """Show how metrics changed from BASE to HEAD (default: HEAD commit to work tree).
 
     PATHS default to train.metrics of mlci.yaml. Each side is a git ref (read with

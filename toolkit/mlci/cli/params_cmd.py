@@ -20,8 +20,16 @@ def params() -> None:
 
 @params.command("diff")
 @diff_options
-def diff(paths: tuple[str, ...], base: str, head: str | None, as_md: bool, as_json: bool,
-         show_all: bool, precision: int | None, config_path: str | None) -> None:
+def diff(
+    paths: tuple[str, ...],
+    base: str,
+    head: str | None,
+    as_md: bool,
+    as_json: bool,
+    show_all: bool,
+    precision: int | None,
+    config_path: str | None,
+) -> None:
     """Show which params changed from BASE to HEAD (default: HEAD commit to work tree).
 
     PATHS default to train.params of mlci.yaml. Nested keys read as a.b.c.

@@ -8,21 +8,49 @@ from mlci.cli._options import config_option
 
 
 @click.command("report")
-@click.option("--base", "base_ref", default=None,
-              help="Git ref to compare with (default: the PR's base branch, else "
-                   "github.default_branch).")
-@click.option("--baseline", "baseline_file", default=None,
-              help="Metrics file or run record to compare with instead of --base.")
-@click.option("--out", "out_dir", default=".mlci/report", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for report.md/.html/.json.")
-@click.option("--post", is_flag=True,
-              help="Post the sticky PR comment and a check run (outbox without a token).")
+@click.option(
+    "--base",
+    "base_ref",
+    default=None,
+    help="Git ref to compare with (default: the PR's base branch, else github.default_branch).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    default=None,
+    help="Metrics file or run record to compare with instead of --base.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default=".mlci/report",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for report.md/.html/.json.",
+)
+@click.option(
+    "--post",
+    is_flag=True,
+    help="Post the sticky PR comment and a check run (outbox without a token).",
+)
 @click.option("--no-html", is_flag=True, help="Skip the HTML report.")
-@click.option("--max-chars", type=click.IntRange(1000, 65536), default=65536,
-              show_default=True, help="Cap of the comment's size.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(1000, 65536),
+    default=65536,
+    show_default=True,
+    help="Cap of the comment's size.",
+)
 @config_option
-def report(base_ref: str | None, baseline_file: str | None, out_dir: str, post: bool,
-           no_html: bool, max_chars: int, config_path: str | None) -> None:
+def report(
+    base_ref: str | None,
+    baseline_file: str | None,
+    out_dir: str,
+    post: bool,
+    no_html: bool,
+    max_chars: int,
+    config_path: str | None,
+) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
 
     The baseline is, in order: --baseline, the run record of the base commit, the
@@ -47,30 +75,37 @@ def report(base_ref: str | None, baseline_file: str | None, out_dir: str, post: 
     config = load_config(config_path)
     event = load_event_context(os.environ)
     base = base_ref or event.base_ref or config.github.default_branch
-    links = ReportLinks(run_url=event.run_url,
-                        artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None)
-    result = build_report(config, Path.cwd(), base, baseline_file=baseline_file, links=links,
-                          max_chars=max_chars)
+    links = ReportLinks(
+        run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
+    )
+    result = build_report(
+        config, Path.cwd(), base, baseline_file=baseline_file, links=links, max_chars=max_chars
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(result.full_markdown, encoding="utf-8")
     (out / "comment.md").write_text(result.markdown, encoding="utf-8")
-    (out / "report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n",
-                                     encoding="utf-8")
+    (out / "report.json").write_text(
+        json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
     if not no_html:
-        (out / "report.html").write_text(render_html(result, f"mlci report: {config.project}"),
-                                         encoding="utf-8")
+        (out / "report.html").write_text(
+            render_html(result, f"mlci report: {config.project}"), encoding="utf-8"
+        )
     runtime = ActionsRuntime()
     runtime.append_summary(result.markdown)
     click.echo(f"report: {out / 'report.md'} (baseline: {result.baseline.description})")
-    click.echo(f"gates: {'passed' if result.gate_passed else 'failed'}"
-               + (f" ({', '.join(result.gates.failed_metrics)})" if not result.gate_passed else ""))
+    click.echo(
+        f"gates: {'passed' if result.gate_passed else 'failed'}"
+        + (f" ({', '.join(result.gates.failed_metrics)})" if not result.gate_passed else "")
+    )
     if result.truncated:
         click.echo(f"the comment was cut to {max_chars} characters; report.md is complete")
     if post:
         _post(result, config.github.comment_key, event, runtime)
-    runtime.set_outputs({"report-path": (out / "report.md").as_posix(),
-                         "gate-passed": result.gate_passed})
+    runtime.set_outputs(
+        {"report-path": (out / "report.md").as_posix(), "gate-passed": result.gate_passed}
+    )
 
 
 def _post(result, key, event, runtime) -> None:  # type: ignore[no-untyped-def]
@@ -85,21 +120,30 @@ def _post(result, key, event, runtime) -> None:  # type: ignore[no-untyped-def]
     if token and event.repository:
         from mlci.github.client import ClientSettings, GitHubClient
 
-        client = GitHubClient(ClientSettings(
-            token=token, repository=event.repository,
-            api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
-        ))
+        client = GitHubClient(
+            ClientSettings(
+                token=token,
+                repository=event.repository,
+                api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
+            )
+        )
     else:
         click.echo("no GITHUB_TOKEN: writing to the outbox (.mlci/outbox/) instead of posting")
     comment = upsert_comment(client, pr_number=event.pr_number, key=key, body=result.markdown)
-    click.echo(f"comment: {comment.action}"
-               + (f" ({comment.outbox_path})" if comment.outbox_path else ""))
+    click.echo(
+        f"comment: {comment.action}" + (f" ({comment.outbox_path})" if comment.outbox_path else "")
+    )
     sha = event.head_sha or event.sha
     if sha:
-        check = publish_check(client, CheckRequest(
-            name="mlci report", head_sha=sha,
-            title="Gates passed" if result.gate_passed else "Gates failed",
-            summary=result.markdown[:65000], conclusion="success" if result.gate_passed
-            else "failure", details_url=event.run_url,
-        ))
+        check = publish_check(
+            client,
+            CheckRequest(
+                name="mlci report",
+                head_sha=sha,
+                title="Gates passed" if result.gate_passed else "Gates failed",
+                summary=result.markdown[:65000],
+                conclusion="success" if result.gate_passed else "failure",
+                details_url=event.run_url,
+            ),
+        )
         click.echo(f"check run: {check.action}")

@@ -69,9 +69,7 @@ def check(
     if require_gpu is None:
         require_gpu = load_config(config_path).train.require_gpu
     info = probe_runner(frameworks=KNOWN_FRAMEWORKS if frameworks else ())
-    verdict = check_requirements(
-        info, require_gpu=require_gpu, min_gpu_memory_gb=min_gpu_memory
-    )
+    verdict = check_requirements(info, require_gpu=require_gpu, min_gpu_memory_gb=min_gpu_memory)
 
     runtime = ActionsRuntime()
     runtime.append_summary(render_summary(info, verdict))

@@ -43,11 +43,13 @@ def list_(as_json: bool) -> None:
     rows = [["ID", "STATUS", "COMMIT", "BRANCH", "DURATION", "METRICS"]]
     for r in records:
         values = [v for file in r.metrics.values() for v in file.items()]
-        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in values[:3])
+        shown = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values[:3]
+        )
         commit = (r.commit or "-")[:7] + ("*" if r.git.get("dirty") else "")
-        rows.append([r.id, r.status, commit, r.git.get("branch") or "-",
-                     f"{r.duration_s:.1f}s", shown])
+        rows.append(
+            [r.id, r.status, commit, r.git.get("branch") or "-", f"{r.duration_s:.1f}s", shown]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -100,6 +102,7 @@ def compare(base: str, head: str, as_md: bool, show_all: bool, config_path: str 
     click.echo("")
     click.echo(render(result.params, precision=digits, show_all=show_all))
     click.echo("")
-    click.echo(f"model: {'changed' if result.model_changed else 'unchanged'}; data: "
-               + (", ".join(result.data_changed) + " changed" if result.data_changed
-                  else "unchanged"))
+    click.echo(
+        f"model: {'changed' if result.model_changed else 'unchanged'}; data: "
+        + (", ".join(result.data_changed) + " changed" if result.data_changed else "unchanged")
+    )

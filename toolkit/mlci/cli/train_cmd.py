@@ -9,8 +9,9 @@ from mlci.cli._options import config_option
 
 @click.command("train")
 @config_option
-@click.option("--command", "command", default=None,
-              help="Run this instead of train.command from mlci.yaml.")
+@click.option(
+    "--command", "command", default=None, help="Run this instead of train.command from mlci.yaml."
+)
 def train(config_path: str | None, command: str | None) -> None:
     """Run train.command, stream its output, and write a run record to .mlci/runs/.
 
@@ -35,17 +36,20 @@ def train(config_path: str | None, command: str | None) -> None:
     config = load_config(config_path)
     runtime = ActionsRuntime()
     with runtime.group(f"mlci train: {command or config.train.command}"):
-        record = run_training(config, Path.cwd(), on_output=click.echo, env=os.environ,
-                              command=command)
+        record = run_training(
+            config, Path.cwd(), on_output=click.echo, env=os.environ, command=command
+        )
     path = record_path(Path.cwd(), record.id).relative_to(Path.cwd())
     click.echo(f"run {record.id}: {record.status} in {record.duration_s:.1f} s; record {path}")
     for error in record.errors:
         runtime.warning(error, title="mlci train")
-    runtime.set_outputs({
-        "run-id": record.id,
-        "metrics-path": ",".join(config.train.metrics),
-        "run-record": path.as_posix(),
-    })
+    runtime.set_outputs(
+        {
+            "run-id": record.id,
+            "metrics-path": ",".join(config.train.metrics),
+            "run-record": path.as_posix(),
+        }
+    )
     if not record.succeeded:
         raise InputError(
             f"training {record.status}: {record.errors[0] if record.errors else record.command}",

@@ -8,14 +8,23 @@ from mlci.cli._options import config_option, json_dumps
 
 
 @click.command("validate")
-@click.option("--baseline", "baseline_file", default=None,
-              help="Metrics file or run record to compare against (first in the order).")
-@click.option("--base", "base_ref", default=None,
-              help="Git ref of the baseline: its run record, else its committed metrics.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    default=None,
+    help="Metrics file or run record to compare against (first in the order).",
+)
+@click.option(
+    "--base",
+    "base_ref",
+    default=None,
+    help="Git ref of the baseline: its run record, else its committed metrics.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @config_option
-def validate(baseline_file: str | None, base_ref: str | None, as_json: bool,
-             config_path: str | None) -> None:
+def validate(
+    baseline_file: str | None, base_ref: str | None, as_json: bool, config_path: str | None
+) -> None:
     """Check metrics against validate.gates; exit 1 when a gate fails.
 
     Gates: min, max, max_drop and max_drop_relative (worsening vs the baseline,
@@ -41,15 +50,27 @@ def validate(baseline_file: str | None, base_ref: str | None, as_json: bool,
     config = load_config(config_path)
     result = run_validation(config, Path.cwd(), base_ref, baseline_file)
     if result.errors:
-        raise InputError("; ".join(result.errors.values()), "fix the metrics file the training wrote")
+        raise InputError(
+            "; ".join(result.errors.values()), "fix the metrics file the training wrote"
+        )
     runtime = ActionsRuntime()
     if as_json:
-        click.echo(json_dumps({
-            "passed": result.passed,
-            "baseline": result.baseline.description,
-            "results": [{**asdict(r), "value": json_value(r.value),
-                         "baseline": json_value(r.baseline)} for r in result.gates.results],
-        }))
+        click.echo(
+            json_dumps(
+                {
+                    "passed": result.passed,
+                    "baseline": result.baseline.description,
+                    "results": [
+                        {
+                            **asdict(r),
+                            "value": json_value(r.value),
+                            "baseline": json_value(r.baseline),
+                        }
+                        for r in result.gates.results
+                    ],
+                }
+            )
+        )
     else:
         click.echo(f"baseline: {result.baseline.description}")
         for r in result.gates.results:
@@ -58,10 +79,12 @@ def validate(baseline_file: str | None, base_ref: str | None, as_json: bool,
             click.echo("no gates configured (validate.gates in mlci.yaml)")
     for r in result.gates.failed:
         runtime.error(r.message, file=config_path or "mlci.yaml", title=f"mlci gate {r.rule}")
-    runtime.set_outputs({
-        "gate-passed": result.passed,
-        "failed-gates": ",".join(result.gates.failed_metrics),
-    })
+    runtime.set_outputs(
+        {
+            "gate-passed": result.passed,
+            "failed-gates": ",".join(result.gates.failed_metrics),
+        }
+    )
     if not result.passed:
         raise GateFailed(
             f"{len(result.gates.failed)} gate(s) failed: {', '.join(result.gates.failed_metrics)}",

@@ -90,9 +90,7 @@ class _Validator:
                 return {}
             if not isinstance(value, dict):
                 self.fail(path, f"expected a mapping, got {_describe(value)}", "write name: value")
-            return {
-                str(k): self.convert(value_type, v, f"{path}.{k}") for k, v in value.items()
-            }
+            return {str(k): self.convert(value_type, v, f"{path}.{k}") for k, v in value.items()}
         if dataclasses.is_dataclass(tp):
             return self.build(typing.cast(type, tp), value, path)
         return self.scalar(tp, value, path)
@@ -108,7 +106,7 @@ class _Validator:
             return float(value) if tp is float else value
         hint = f"set it to {_TYPE_WORDS[tp]}"
         if tp is str and isinstance(value, (int, float)):
-            hint = f"quote it, e.g. \"{value}\" (YAML reads 3.10 as the number 3.1)"
+            hint = f'quote it, e.g. "{value}" (YAML reads 3.10 as the number 3.1)'
         self.fail(path, f"expected {_TYPE_WORDS[tp]}, got {_describe(value)}", hint)
 
 

@@ -88,7 +88,7 @@ class FairnessConfig:
     label: str | None = field(default=None, metadata=_doc("true label column"))
     prediction: str = field(default="prediction", metadata=_doc("predicted label column"))
     positive: str | None = field(
-        default=None, metadata=_doc("positive label, e.g. \"1\" or \"yes\" (default 1/true)")
+        default=None, metadata=_doc('positive label, e.g. "1" or "yes" (default 1/true)')
     )
     data: str | None = field(
         default=None, metadata=_doc("file with labels, predictions and sensitive columns")
@@ -104,7 +104,8 @@ class FairnessConfig:
         metadata=_doc("metrics computed with fairlearn and shown per group"),
     )
     gates: dict[str, FairnessGate] = field(
-        default_factory=dict, metadata=_doc("metric -> bounds (max, min, max_difference, min_ratio)")
+        default_factory=dict,
+        metadata=_doc("metric -> bounds (max, min, max_difference, min_ratio)"),
     )
 
 

@@ -79,7 +79,9 @@ def compare_records(path: str, old: FileRecord, new: FileRecord) -> FileChange:
     if content:
         details.append("content changed")
     elif content is None:
-        details.append("content not comparable (sha256 on one side, md5 from dvc.lock on the other)")
+        details.append(
+            "content not comparable (sha256 on one side, md5 from dvc.lock on the other)"
+        )
     if old.size != new.size:
         details.append(f"size {old.size} -> {new.size} bytes")
     if old.rows != new.rows and old.rows is not None and new.rows is not None:
@@ -131,7 +133,9 @@ def diff_manifests(old: Manifest, new: Manifest) -> ManifestDiff:
             changes.append(compare_records(record.path, record, other))
     for record in new.files:
         if record.path not in old_paths:
-            changes.append(FileChange(record.path, "added", ("file added",), rows_after=record.rows))
+            changes.append(
+                FileChange(record.path, "added", ("file added",), rows_after=record.rows)
+            )
     return ManifestDiff(files=tuple(changes))
 
 
@@ -140,9 +144,11 @@ def _normal(frame: pd.DataFrame) -> pd.DataFrame:
     from pandas.api import types
 
     return frame.apply(
-        lambda c: c.astype("float64")
-        if types.is_numeric_dtype(c) and not types.is_bool_dtype(c)
-        else c.astype(str)
+        lambda c: (
+            c.astype("float64")
+            if types.is_numeric_dtype(c) and not types.is_bool_dtype(c)
+            else c.astype(str)
+        )
     )
 
 
@@ -237,4 +243,3 @@ def diff_data_files(
         )
         rows = RowDiff(removed=removed, added=added, compared_columns=tuple(common))
     return DataDiff(files=files, rows=rows)
-

@@ -7,15 +7,15 @@ count of failing rows, a few failing values and the rows they are on. Row number
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci.config.schema import DataChecksConfig
 from mlci.data.engine import build_schema, failure_cases
 from mlci.data.reader import iter_batches
-from mlci.config.schema import DataChecksConfig
 from mlci.data.spec import NUMERIC_TYPES, CheckPlan, ColumnPlan, compile_checks, load_user_schema
 from mlci.errors import ConfigError
 
@@ -180,7 +180,9 @@ def parse_values(series: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     if kind == "datetime":
         if types.is_datetime64_any_dtype(series):
             return series, present & False
-        parsed = pd.to_datetime(series.astype("string"), errors="coerce", utc=True, format="ISO8601")
+        parsed = pd.to_datetime(
+            series.astype("string"), errors="coerce", utc=True, format="ISO8601"
+        )
         return parsed, present & parsed.isna()
     return series, present & False  # string: any value can be read as text
 
@@ -201,9 +203,11 @@ class _KeyTracker:
         complete = keys.notna().all(axis=1).to_numpy()
         # 1 and 1.0 must hash alike, whichever dtype a CSV chunk got.
         normal = keys.apply(
-            lambda c: c.astype("float64")
-            if types.is_numeric_dtype(c) and not types.is_bool_dtype(c)
-            else c.astype(str)
+            lambda c: (
+                c.astype("float64")
+                if types.is_numeric_dtype(c) and not types.is_bool_dtype(c)
+                else c.astype(str)
+            )
         )
         hashes = pd.util.hash_pandas_object(normal, index=False).to_numpy()
         repeated = np.zeros(len(keys), dtype=bool)
@@ -237,7 +241,14 @@ def _check_batch(
         missing = series.isna()
         nulls[column.name] += int(missing.sum())
         if not column.nullable:
-            tally.add("not_null", column.name, "null value", int(missing.sum()), (), missing[missing].index)
+            tally.add(
+                "not_null",
+                column.name,
+                "null value",
+                int(missing.sum()),
+                (),
+                missing[missing].index,
+            )
         if column.type is not None:
             parsed, bad = parse_values(series, column.type)
             tally.add_mask(
@@ -249,8 +260,9 @@ def _check_batch(
     return frame
 
 
-def _tally_cases(cases: pd.DataFrame, names: dict[tuple[str, int], tuple[str, str]] | None,
-                 tally: _Tally) -> None:
+def _tally_cases(
+    cases: pd.DataFrame, names: dict[tuple[str, int], tuple[str, str]] | None, tally: _Tally
+) -> None:
     """Fold pandera's failure cases into the tally (names maps our own checks)."""
     columns = cases["column"].astype(object).where(cases["column"].notna(), None)
     numbers = cases["check_number"].astype(object)
@@ -265,7 +277,9 @@ def _tally_cases(cases: pd.DataFrame, names: dict[tuple[str, int], tuple[str, st
         else:
             check_name, message = "schema", f"pandera check {check} failed"
         rows = [r for r in chunk["index"].tolist() if r is not None and r == r]
-        tally.add(check_name, label, message, len(chunk), chunk["failure_case"].tolist()[:200], rows)
+        tally.add(
+            check_name, label, message, len(chunk), chunk["failure_case"].tolist()[:200], rows
+        )
 
 
 def run_checks(
@@ -278,7 +292,7 @@ def run_checks(
     """Check one CSV or Parquet file against `plan` (and a user's pandera schema)."""
     import pandas as pd
 
-    now = now or datetime.now(timezone.utc)  # noqa: UP017 (py310 target)
+    now = now or datetime.now(timezone.utc)
     tally = _Tally(plan.sample)
     batch_schema = build_schema(plan)
     trackers: dict[tuple[str, ...], _KeyTracker] = {}
@@ -457,4 +471,3 @@ __all__ = [
     "parse_values",
     "run_checks",
 ]
-

@@ -40,9 +40,7 @@ def _require_file(path: Path) -> None:
 def _require_format(path: Path) -> str:
     kind = table_format(path)
     if kind is None:
-        raise InputError(
-            f"{path}: unknown table format", "use a .csv, .tsv, .parquet or .pq file"
-        )
+        raise InputError(f"{path}: unknown table format", "use a .csv, .tsv, .parquet or .pq file")
     return kind
 
 
@@ -87,7 +85,9 @@ def _parquet_batches(
     try:
         parquet = pq.ParquetFile(file)
     except (pa.ArrowInvalid, OSError) as error:
-        raise InputError(f"{file}: not a readable Parquet file ({error})", "check the file") from None
+        raise InputError(
+            f"{file}: not a readable Parquet file ({error})", "check the file"
+        ) from None
     start = 0
     wanted = list(columns) if columns is not None else None
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
@@ -107,8 +107,10 @@ def _csv_batches(
 
     try:
         reader = pd.read_csv(
-            file, chunksize=batch_rows, usecols=list(columns) if columns else None,
-            **_csv_options(file),  # type: ignore[arg-type]
+            file,
+            chunksize=batch_rows,
+            usecols=list(columns) if columns else None,
+            **_csv_options(file),
         )
         with reader:
             start = 0

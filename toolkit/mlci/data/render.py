@@ -40,7 +40,9 @@ def quality_text(reports: Sequence[QualityReport]) -> str:
             f"{report.checks} checks, {verdict}"
         )
         for failure in report.failures:
-            line = f"  FAIL {_where(failure)}: {failure.check}: {failure.message} ({failure.count}x)"
+            line = (
+                f"  FAIL {_where(failure)}: {failure.check}: {failure.message} ({failure.count}x)"
+            )
             if failure.sample:
                 line += f"; values: {_sample(failure)}"
             if failure.rows:
@@ -101,9 +103,7 @@ def _short(digest: str | None) -> str:
 def manifest_text(manifest: Manifest) -> str:
     lines = []
     for record in manifest.files:
-        digest = (
-            f"sha256 {_short(record.sha256)}" if record.sha256 else f"md5 {_short(record.md5)}"
-        )
+        digest = f"sha256 {_short(record.sha256)}" if record.sha256 else f"md5 {_short(record.md5)}"
         rows = "-" if record.rows is None else str(record.rows)
         lines.append(
             f"{record.path}: {record.size} bytes, {rows} rows, {len(record.columns)} columns, "
@@ -113,7 +113,10 @@ def manifest_text(manifest: Manifest) -> str:
 
 
 def manifest_markdown(manifest: Manifest) -> str:
-    lines = ["| file | bytes | rows | columns | hash | schema | produced by |", "|---|---:|---:|---:|---|---|---|"]
+    lines = [
+        "| file | bytes | rows | columns | hash | schema | produced by |",
+        "|---|---:|---:|---:|---|---|---|",
+    ]
     for r in manifest.files:
         digest = f"sha256:{_short(r.sha256)}" if r.sha256 else f"md5:{_short(r.md5)}"
         cells = (
@@ -162,7 +165,11 @@ def data_diff_text(diff: DataDiff) -> str:
         lines.append(
             f"rows: {rows.removed} removed, {rows.added} added"
             + (f", {rows.changed} changed (by {', '.join(rows.key)})" if rows.key else "")
-            + (f"; changed columns: {', '.join(rows.changed_columns)}" if rows.changed_columns else "")
+            + (
+                f"; changed columns: {', '.join(rows.changed_columns)}"
+                if rows.changed_columns
+                else ""
+            )
         )
     return "\n".join(lines)
 

@@ -141,11 +141,11 @@ def compile_checks(config: DataChecksConfig, source: str = "mlci.yaml") -> Check
     rows = config.rows
     for name, value in (("min", rows.min), ("max", rows.max)):
         if value is not None and value < 0:
-            raise _fail(source, f"rows.{name}", f"must not be negative, got {value}", "use 0 or more")
+            raise _fail(
+                source, f"rows.{name}", f"must not be negative, got {value}", "use 0 or more"
+            )
     if rows.min is not None and rows.max is not None and rows.min > rows.max:
-        raise _fail(
-            source, "rows.min", f"min ({rows.min}) is above max ({rows.max})", "swap them"
-        )
+        raise _fail(source, "rows.min", f"min ({rows.min}) is above max ({rows.max})", "swap them")
     fresh = config.freshness
     if fresh.column is not None and fresh.max_age_days is None:
         raise _fail(
@@ -170,7 +170,9 @@ def compile_checks(config: DataChecksConfig, source: str = "mlci.yaml") -> Check
                 "use type: datetime",
             )
     if config.batch_rows < 1:
-        raise _fail(source, "batch_rows", f"must be at least 1, got {config.batch_rows}", "use 250000")
+        raise _fail(
+            source, "batch_rows", f"must be at least 1, got {config.batch_rows}", "use 250000"
+        )
     if config.sample < 0:
         raise _fail(source, "sample", f"must not be negative, got {config.sample}", "use e.g. 5")
     return CheckPlan(
@@ -224,9 +226,7 @@ def load_user_schema(reference: str, base: Path | None = None, source: str = "ml
     name = attribute or "schema"
     schema = getattr(module, name, None)
     if schema is None:
-        raise _fail(
-            source, "schema", f"{file} has no attribute {name!r}", "write file.py:NAME"
-        )
+        raise _fail(source, "schema", f"{file} has no attribute {name!r}", "write file.py:NAME")
     to_schema = getattr(schema, "to_schema", None)  # a DataFrameModel class
     if callable(to_schema):
         schema = to_schema()

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mlci.config.schema import DriftConfig, RetrainRule
+from mlci.config.schema import DriftConfig, RetrainConfig, RetrainRule
 from mlci.drift import stats
 from mlci.drift.build import NUMERIC, Accuracy, CategoryCounter, profile_source, select_columns
 from mlci.drift.profile import ColumnProfile, DatasetProfile, is_profile_file, load_profile
@@ -422,7 +422,7 @@ def run_check(
         notes.append("reference is a profile: ks and wasserstein are estimates within "
                      "the error_bound given per column; other statistics are exact")
     decision = decide(
-        rule or RetrainRule(), columns=tuple(features), drift_share=share,
+        rule if rule is not None else RetrainConfig().when, columns=tuple(features), drift_share=share,
         performance=performance, model_age_days=model_age_days,
     )
     return DriftResult(

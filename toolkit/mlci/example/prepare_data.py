@@ -80,9 +80,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     if not args.only_current:
         generate(4000, seed=7, shifted=False).to_csv(out / "reference.csv", index=False)
-    generate(2000, seed=11, shifted=True, first_id=100001).to_csv(
-        out / "current.csv", index=False
-    )
+    generate(2000, seed=11, shifted=True, first_id=100001).to_csv(out / "current.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,11 @@ def build_model(inputs: int, spec: dict) -> nn.Sequential:
     layers: list[nn.Module] = []
     width = inputs
     for hidden in spec.get("hidden", [64, 32]):
-        layers += [nn.Linear(width, int(hidden)), nn.ReLU(), nn.Dropout(float(spec.get("dropout", 0.1)))]
+        layers += [
+            nn.Linear(width, int(hidden)),
+            nn.ReLU(),
+            nn.Dropout(float(spec.get("dropout", 0.1))),
+        ]
         width = int(hidden)
     layers.append(nn.Linear(width, 1))  # one logit: the score of class 1
     return nn.Sequential(*layers)
@@ -130,7 +134,9 @@ def main() -> None:
 
     train_x, test_x, train_y, test_y = make_data(data_spec)
     started = time.perf_counter()
-    model = fit(build_model(train_x.shape[1], model_spec), train_x, train_y, train_spec, device, seed)
+    model = fit(
+        build_model(train_x.shape[1], model_spec), train_x, train_y, train_spec, device, seed
+    )
     seconds = time.perf_counter() - started
 
     scores = predict(model, test_x, device)
@@ -158,8 +164,7 @@ def main() -> None:
     write_csv(plots / "pr.csv", ["recall", "precision"], list(zip(recall, precision, strict=True)))
     matrix = confusion_matrix(test_y, predicted, labels=[0, 1])
     (plots / "confusion_matrix.json").write_text(
-        json.dumps({"labels": ["negative", "positive"], "matrix": matrix.tolist()}, indent=2)
-        + "\n"
+        json.dumps({"labels": ["negative", "positive"], "matrix": matrix.tolist()}, indent=2) + "\n"
     )
     torch.save({"state_dict": model.cpu().state_dict(), "params": params}, "model.pt")
     print(json.dumps({"device": str(device), "train_seconds": round(seconds, 3), **metrics}))

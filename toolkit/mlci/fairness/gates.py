@@ -99,7 +99,10 @@ def validate_fairness_config(config: FairnessConfig, source: str = "mlci.yaml") 
                     )
         if all(getattr(gate, b) is None for b in ("min", "max", "max_difference", "min_ratio")):
             raise _fail(
-                source, f"gates.{name}", "no bound given", "set min, max, max_difference or min_ratio"
+                source,
+                f"gates.{name}",
+                "no bound given",
+                "set min, max, max_difference or min_ratio",
             )
     if not config.sensitive:
         raise _fail(source, "sensitive", "missing", "list the sensitive feature columns")
@@ -119,7 +122,11 @@ def evaluate_gates(
 
 
 def _edge_group(feature: FeatureFairness, metric: str, lowest: bool) -> str | None:
-    scored = [(row.values[metric], row.group) for row in feature.groups if row.values[metric] == row.values[metric]]
+    scored = [
+        (row.values[metric], row.group)
+        for row in feature.groups
+        if row.values[metric] == row.values[metric]
+    ]
     if not scored:
         return None
     return (min(scored) if lowest else max(scored))[1]
@@ -158,7 +165,9 @@ def _feature_gate(
         out.append(_outcome(name, metric, "max", gate.max, spread["max"], group))
     if gate.max_difference is not None:
         out.append(
-            _outcome(name, metric, "max_difference", gate.max_difference, spread["difference"], None)
+            _outcome(
+                name, metric, "max_difference", gate.max_difference, spread["difference"], None
+            )
         )
     if gate.min_ratio is not None:
         out.append(_outcome(name, metric, "min_ratio", gate.min_ratio, spread["ratio"], None))

@@ -62,7 +62,11 @@ def report_markdown(report: FairnessReport) -> str:
         f"### Fairness {verdict}",
         "",
         f"{result.rows} rows (label `{result.label}`, prediction `{result.prediction}`)"
-        + (f", {result.dropped_rows} without label or prediction left out" if result.dropped_rows else "")
+        + (
+            f", {result.dropped_rows} without label or prediction left out"
+            if result.dropped_rows
+            else ""
+        )
         + ".",
         "",
     ]

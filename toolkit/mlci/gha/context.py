@@ -67,7 +67,9 @@ def _from_pull_request(pr: Mapping[str, Any], repository: str) -> dict[str, Any]
     }
 
 
-def parse_event(event_name: str, payload: Mapping[str, Any], env: Mapping[str, str]) -> EventContext:
+def parse_event(
+    event_name: str, payload: Mapping[str, Any], env: Mapping[str, str]
+) -> EventContext:
     """Build the context from an event name, its payload and the Actions variables."""
     repository = env.get("GITHUB_REPOSITORY") or _get(payload, "repository", "full_name") or ""
     server_url = env.get("GITHUB_SERVER_URL", "https://github.com")

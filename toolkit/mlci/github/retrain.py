@@ -270,7 +270,13 @@ def _ensure_labels(
                 if error.status != 422:  # 422: it exists after all (a parallel run)
                     raise
     if missing:
-        client.call(f"labelling PR #{pr.number}", lambda: pr.add_to_labels(*missing))
+        # PyGithub's add_to_labels posts a bare list; GitHub's schema documents (and
+        # recommends) {"labels": [...]}, so that is what we send.
+        url = f"{pr.issue_url}/labels"
+        client.call(
+            f"labelling PR #{pr.number}",
+            lambda: pr.requester.requestJsonAndCheck("POST", url, input={"labels": missing}),
+        )
     return tuple(created)
 
 

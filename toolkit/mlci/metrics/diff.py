@@ -106,15 +106,18 @@ def _diff(
         for name in list(h_vals) + [n for n in b_vals if n not in h_vals]:
             direction = direction_of(name, config) if kind == "metrics" else None
             if name not in b_vals:
-                changes.append(MetricChange(path, name, None, h_vals[name], "added",
-                                            direction=direction))
+                changes.append(
+                    MetricChange(path, name, None, h_vals[name], "added", direction=direction)
+                )
             elif name not in h_vals:
-                changes.append(MetricChange(path, name, b_vals[name], None, "removed",
-                                            direction=direction))
+                changes.append(
+                    MetricChange(path, name, b_vals[name], None, "removed", direction=direction)
+                )
             else:
                 changes.append(_compare(path, name, b_vals[name], h_vals[name], direction))
-    return MetricsDiff(tuple(changes), base.source, head.source, kind, tuple(errors),
-                       tuple(missing))
+    return MetricsDiff(
+        tuple(changes), base.source, head.source, kind, tuple(errors), tuple(missing)
+    )
 
 
 def diff_metrics(

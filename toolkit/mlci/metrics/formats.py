@@ -86,10 +86,7 @@ def _parse_delimited(text: str, delimiter: str) -> Any:
     table: dict[str, Any] = {}
     for index, row in enumerate(body):
         cells = {name: _number(cell) for name, cell in zip(header, row, strict=True)}
-        if by_label:
-            key = str(cells.pop(header[0]))
-        else:
-            key = str(index)
+        key = str(cells.pop(header[0])) if by_label else str(index)
         table[key] = cells
     return table
 

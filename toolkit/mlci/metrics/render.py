@@ -110,8 +110,10 @@ def render_text(diff: MetricsDiff, *, precision: int = 4, show_all: bool = False
     if not rows:
         return f"No {diff.kind} changed between {diff.base_label} and {diff.head_label}."
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
     return "\n".join(lines)
 
 

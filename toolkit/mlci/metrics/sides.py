@@ -28,8 +28,9 @@ def load_side(spec: str | None, paths: Sequence[str], cwd: str | Path) -> Metric
         return MetricSet((MetricFile(label, parsed.values, parsed.error),), spec)
     if rev_parse(root, spec) is None:
         return MetricSet(
-            tuple(MetricFile(p, error=f"{spec}: not a file or a git ref", missing=True)
-                  for p in paths),
+            tuple(
+                MetricFile(p, error=f"{spec}: not a file or a git ref", missing=True) for p in paths
+            ),
             spec,
         )
     return load_metrics(paths, root, ref=spec)

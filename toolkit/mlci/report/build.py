@@ -101,19 +101,38 @@ def report_from_parts(
         + [p.error for p in plots if p.error]
     )
     full = compose(
-        gates=gates, metrics=metrics, params=params, baseline=baseline, plots=plots,
-        lineage=lineage_section(model, data, baseline.record, head_record), links=links,
-        precision=config.metrics.precision, errors=errors, sections=sections,
+        gates=gates,
+        metrics=metrics,
+        params=params,
+        baseline=baseline,
+        plots=plots,
+        lineage=lineage_section(model, data, baseline.record, head_record),
+        links=links,
+        precision=config.metrics.precision,
+        errors=errors,
+        sections=sections,
         title=f"mlci report for {config.project}",
     )
     pointer = (
-        f"[Full report]({links.full_report_url})" if links.full_report_url
+        f"[Full report]({links.full_report_url})"
+        if links.full_report_url
         else "The full report is `report.md` in the workflow's artifacts."
     )
     capped, truncated = cap_markdown(full, max_chars, pointer)
     return Report(
-        capped, full, truncated, gates.passed, baseline, gates, metrics, params, tuple(plots),
-        head_record, model, tuple(data), errors,
+        capped,
+        full,
+        truncated,
+        gates.passed,
+        baseline,
+        gates,
+        metrics,
+        params,
+        tuple(plots),
+        head_record,
+        model,
+        tuple(data),
+        errors,
     )
 
 
@@ -149,7 +168,15 @@ def build_report(
         model = digest_path(root, config.train.model) if config.train.model else None
         data = tuple(digest_path(root, p) for p in data_files(config))
     return report_from_parts(
-        config, head_metrics=head_metrics, head_params=head_params, baseline=baseline,
-        plots=plots, head_record=head_record, model=model, data=data, links=links,
-        sections=sections, max_chars=max_chars,
+        config,
+        head_metrics=head_metrics,
+        head_params=head_params,
+        baseline=baseline,
+        plots=plots,
+        head_record=head_record,
+        model=model,
+        data=data,
+        links=links,
+        sections=sections,
+        max_chars=max_chars,
     )

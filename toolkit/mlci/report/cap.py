@@ -23,7 +23,9 @@ def _state(lines: list[str]) -> tuple[bool, int, int]:
     return fence, max(details, 0), fence_start
 
 
-def cap_markdown(text: str, limit: int = GITHUB_COMMENT_LIMIT, pointer: str = "") -> tuple[str, bool]:
+def cap_markdown(
+    text: str, limit: int = GITHUB_COMMENT_LIMIT, pointer: str = ""
+) -> tuple[str, bool]:
     """`text` if it fits in `limit` characters, else a clean cut plus `pointer`."""
     if len(text) <= limit:
         return text, False

@@ -60,8 +60,10 @@ def _curve(pair: PlotPair, base_label: str) -> str:
     caption = _caption([name for name, _ in series], base_label)
     table = markdown_table(
         [head.x_label] + [f"{column} ({name})" for name, _ in series],
-        [[_num(g)] + [_num(ys[i]) if ys[i] is not None else "-" for _, ys in series]
-         for i, g in enumerate(grid)],
+        [
+            [_num(g)] + [_num(ys[i]) if ys[i] is not None else "-" for _, ys in series]
+            for i, g in enumerate(grid)
+        ],
     )
     return "\n".join(lines) + "\n\n" + caption + "\n\n" + _details("Data", table)
 
@@ -94,12 +96,14 @@ def _bars(pair: PlotPair, base_label: str) -> str:
         lines.append(f"    line [{', '.join(_num(base_values.get(k)) for k in top)}]")
     lines.append("```")
     caption = (
-        f"_Bars: this pull request; line: base (`{base_label}`). Top {len(top)} of "
-        f"{len(ranked)}._"
+        f"_Bars: this pull request; line: base (`{base_label}`). Top {len(top)} of {len(ranked)}._"
     )
     rows = [
-        [k, _num(base_values.get(k)) if k in base_values else "-",
-         _num(head_values.get(k)) if k in head_values else "-"]
+        [
+            k,
+            _num(base_values.get(k)) if k in base_values else "-",
+            _num(head_values.get(k)) if k in head_values else "-",
+        ]
         for k in ranked
     ]
     table = markdown_table([head.x_label or "name", "base", "head"], rows)

@@ -10,7 +10,7 @@ from mlci.report.build import Report
 from mlci.report.png import plot_pngs
 
 _STYLE = """
-body{font:14px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1f2328}
+body{font:14px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d0d7de;padding:4px 8px}
 th{background:#f6f8fa}.better{color:#1a7f37}.worse{color:#cf222e}.fail{color:#cf222e}
 .pass{color:#1a7f37}.skip{color:#656d76}img{max-width:100%}code{background:#f6f8fa}
@@ -41,13 +41,21 @@ def render_html(report: Report, title: str = "mlci report") -> str:
         parts.append(f'<p class="fail">{escape(error)}</p>')
     if report.gates.results:
         parts.append("<h2>Gates</h2>")
-        rows = [[r.metric, r.rule, str(r.threshold), str(r.value), r.status, r.message]
-                for r in report.gates.results]
-        parts.append(_table(["Metric", "Gate", "Threshold", "Value", "Result", "Detail"], rows,
-                            [r.status for r in report.gates.results]))
+        rows = [
+            [r.metric, r.rule, str(r.threshold), str(r.value), r.status, r.message]
+            for r in report.gates.results
+        ]
+        parts.append(
+            _table(
+                ["Metric", "Gate", "Threshold", "Value", "Result", "Detail"],
+                rows,
+                [r.status for r in report.gates.results],
+            )
+        )
     parts.append("<h2>Metrics</h2>")
-    header, rows = table_rows(report.metrics, precision=precision, show_all=True,
-                              marks=VERDICT_TEXT)
+    header, rows = table_rows(
+        report.metrics, precision=precision, show_all=True, marks=VERDICT_TEXT
+    )
     parts.append(_table(header, rows, [r[-1] for r in rows]))
     parts.append("<h2>Params</h2>")
     header, rows = table_rows(report.params, precision=precision, marks=VERDICT_TEXT)
@@ -67,12 +75,13 @@ def render_html(report: Report, title: str = "mlci report") -> str:
     parts.append("<h2>Data and lineage</h2>")
     rows = []
     if report.model is not None:
-        rows.append(["model", report.model.path, report.model.sha256 or "missing",
-                     str(report.model.size)])
+        rows.append(
+            ["model", report.model.path, report.model.sha256 or "missing", str(report.model.size)]
+        )
     rows += [["data", d.path, d.sha256 or "missing", str(d.size)] for d in report.data]
     parts.append(_table(["Kind", "Path", "SHA-256", "Bytes"], rows) if rows else "<p>None.</p>")
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>\n"
         + "\n".join(parts)
         + "\n</body></html>\n"

@@ -45,17 +45,25 @@ def headline(gates: GateReport, metrics: MetricsDiff, baseline: Baseline) -> str
 def gates_table(gates: GateReport, precision: int) -> str:
     mark = {"pass": "✅ pass", "fail": "❌ fail", "skip": "⏭️ skip"}
     rows = [
-        [r.metric, r.rule, "-" if r.threshold is None else format_value(r.threshold, precision),
-         format_value(r.value, precision) if r.rule != "required" or r.status == "pass" else "-",
-         mark[r.status], r.message]
+        [
+            r.metric,
+            r.rule,
+            "-" if r.threshold is None else format_value(r.threshold, precision),
+            format_value(r.value, precision) if r.rule != "required" or r.status == "pass" else "-",
+            mark[r.status],
+            r.message,
+        ]
         for r in gates.results
     ]
     return markdown_table(["Metric", "Gate", "Threshold", "Value", "Result", "Detail"], rows)
 
 
 def _head_only_table(metrics: MetricsDiff, precision: int) -> str:
-    rows = [[c.path, c.name, format_value(c.head, precision)] for c in metrics.changes
-            if c.status != "removed"]
+    rows = [
+        [c.path, c.name, format_value(c.head, precision)]
+        for c in metrics.changes
+        if c.status != "removed"
+    ]
     return markdown_table(["Path", "Metric", metrics.head_label], rows) if rows else "_No metrics._"
 
 
@@ -85,13 +93,20 @@ def lineage_section(
     rows = []
     if model is not None:
         before = base_record.model if base_record else None
-        change = "-" if before is None else ("unchanged" if before.sha256 == model.sha256
-                                             else "changed")
+        change = (
+            "-" if before is None else ("unchanged" if before.sha256 == model.sha256 else "changed")
+        )
         rows.append(["model", model.path, _short(model), _size(model.size), change])
     for d in data:
         before = base_data.get(d.path)
-        change = "-" if not base_record else (
-            "new" if before is None else ("unchanged" if before.sha256 == d.sha256 else "changed")
+        change = (
+            "-"
+            if not base_record
+            else (
+                "new"
+                if before is None
+                else ("unchanged" if before.sha256 == d.sha256 else "changed")
+            )
         )
         rows.append(["data", d.path, _short(d), _size(d.size), change])
     parts = []

@@ -62,14 +62,17 @@ def _float(text: Any) -> float | None:
 
 def _from_rows(header: list[str], rows: list[list[Any]]) -> PlotData:
     numeric = [
-        i for i in range(len(header))
+        i
+        for i in range(len(header))
         if rows and all(_float(r[i]) is not None for r in rows if i < len(r))
     ]
     text = [i for i in range(len(header)) if i not in numeric]
     if text and len(numeric) >= 1:  # label + value(s): bars, first numeric column
         label_i, value_i = text[0], numeric[0]
         return PlotData(
-            "bar", header[label_i], (header[value_i],),
+            "bar",
+            header[label_i],
+            (header[value_i],),
             y=(tuple(float(r[value_i]) for r in rows),),
             labels=tuple(str(r[label_i]) for r in rows),
         )
@@ -81,7 +84,9 @@ def _from_rows(header: list[str], rows: list[list[Any]]) -> PlotData:
         i for i in numeric if i != x_i
     ]
     return PlotData(
-        "curve", header[x_i], tuple(header[i] for i in ys),
+        "curve",
+        header[x_i],
+        tuple(header[i] for i in ys),
         x=tuple(float(r[x_i]) for r in rows),
         y=tuple(tuple(float(r[i]) for r in rows) for i in ys),
     )
@@ -94,7 +99,11 @@ def parse_plot(path: str, text: str) -> PlotData:
             matrix = tuple(tuple(float(v) for v in row) for row in data["matrix"])
             labels = tuple(str(v) for v in data.get("labels") or range(len(matrix)))
             return PlotData("matrix", matrix=matrix, labels=labels)
-        if isinstance(data, dict) and len(data) == 1 and isinstance(next(iter(data.values())), list):
+        if (
+            isinstance(data, dict)
+            and len(data) == 1
+            and isinstance(next(iter(data.values())), list)
+        ):
             data = next(iter(data.values()))  # DVC style {"roc": [{...}, ...]}
         if isinstance(data, list) and data and all(isinstance(d, dict) for d in data):
             header = list(data[0])
@@ -124,7 +133,9 @@ def _read_side(root: Path, path: str, ref: str | None) -> PlotData | None:
 def _files_under(root: Path, folder: str) -> list[str]:
     if not (root / folder).is_dir():
         return []
-    return [p.relative_to(root).as_posix() for p in sorted((root / folder).rglob("*")) if p.is_file()]
+    return [
+        p.relative_to(root).as_posix() for p in sorted((root / folder).rglob("*")) if p.is_file()
+    ]
 
 
 def load_plots(
@@ -165,7 +176,9 @@ def load_plots(
 
 def resample(x: tuple[float, ...], y: tuple[float, ...], grid: list[float]) -> list[float | None]:
     """Linear interpolation of y(x) on `grid`; None outside the data's x range."""
-    points = sorted((a, b) for a, b in zip(x, y, strict=True) if math.isfinite(a) and math.isfinite(b))
+    points = sorted(
+        (a, b) for a, b in zip(x, y, strict=True) if math.isfinite(a) and math.isfinite(b)
+    )
     if not points:
         return [None] * len(grid)
     out: list[float | None] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from mlci.report.plots import PlotPair
 
@@ -20,40 +21,45 @@ def matplotlib_available() -> bool:
     return True
 
 
-def _draw(ax: object, pair: PlotPair, base_label: str) -> None:
+def _draw(ax: Any, pair: PlotPair, base_label: str) -> None:
     sides = [("base " + base_label, pair.base, "--"), ("head", pair.head, "-")]
     if pair.kind == "curve":
         for label, side, style in sides:
             if side is None:
                 continue
             for name, ys in zip(side.columns, side.y, strict=True):
-                ax.plot(side.x, ys, style, label=f"{name} ({label})")  # type: ignore[attr-defined]
+                ax.plot(side.x, ys, style, label=f"{name} ({label})")
         head = pair.head or pair.base
         assert head is not None
-        ax.set_xlabel(head.x_label)  # type: ignore[attr-defined]
-        ax.legend(fontsize="small")  # type: ignore[attr-defined]
+        ax.set_xlabel(head.x_label)
+        ax.legend(fontsize="small")
     elif pair.kind == "bar":
         head = pair.head or pair.base
         assert head is not None
         values = dict(zip(head.labels, head.y[0], strict=True))
         top = sorted(values, key=lambda k: -abs(values[k]))[:15][::-1]
-        ax.barh(top, [values[k] for k in top], label="head")  # type: ignore[attr-defined]
+        ax.barh(top, [values[k] for k in top], label="head")
         if pair.base is not None and pair.head is not None:
             base = dict(zip(pair.base.labels, pair.base.y[0], strict=True))
-            ax.plot([base.get(k, 0) for k in top], top, "k|", markersize=12,  # type: ignore[attr-defined]
-                    label=f"base {base_label}")
-        ax.legend(fontsize="small")  # type: ignore[attr-defined]
+            ax.plot(
+                [base.get(k, 0) for k in top],
+                top,
+                "k|",
+                markersize=12,
+                label=f"base {base_label}",
+            )
+        ax.legend(fontsize="small")
     else:
         head = pair.head or pair.base
         assert head is not None
-        ax.imshow(head.matrix, cmap="Blues")  # type: ignore[attr-defined]
+        ax.imshow(head.matrix, cmap="Blues")
         for i, row in enumerate(head.matrix):
             for j, value in enumerate(row):
-                ax.text(j, i, f"{value:g}", ha="center", va="center")  # type: ignore[attr-defined]
-        ax.set_xticks(range(len(head.labels)), head.labels)  # type: ignore[attr-defined]
-        ax.set_yticks(range(len(head.labels)), head.labels)  # type: ignore[attr-defined]
-        ax.set_xlabel("predicted")  # type: ignore[attr-defined]
-        ax.set_ylabel("actual")  # type: ignore[attr-defined]
+                ax.text(j, i, f"{value:g}", ha="center", va="center")
+        ax.set_xticks(range(len(head.labels)), head.labels)
+        ax.set_yticks(range(len(head.labels)), head.labels)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("actual")
 
 
 def plot_pngs(plots: Sequence[PlotPair], base_label: str) -> dict[str, bytes]:

@@ -12,12 +12,12 @@ import os
 import sys
 
 
-def probe_torch():
+def probe_torch(info):
     import torch
 
-    info = {"version": torch.__version__, "cuda_build": torch.version.cuda}
+    info.update(version=torch.__version__, cuda_build=torch.version.cuda)
     if not torch.cuda.is_available():
-        return info
+        return
     names = []
     for index in range(torch.cuda.device_count()):
         device = torch.device("cuda", index)
@@ -26,19 +26,18 @@ def probe_torch():
         float((torch.ones(8, device=device) * 2).sum().item())
         names.append(torch.cuda.get_device_name(index))
     info.update(gpu_available=bool(names), device_count=len(names), devices=names)
-    return info
 
 
-def probe_jax():
+def probe_jax(info):
     # Without this, the first GPU use reserves 75% of the GPU's memory.
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import jax
 
-    info = {"version": jax.__version__}
+    info["version"] = jax.__version__
     try:
         devices = jax.devices("gpu")
     except RuntimeError:  # "Unknown backend gpu": a CPU-only jaxlib
-        return info
+        return
     for device in devices:
         jax.device_put(jax.numpy.ones(8), device).sum().block_until_ready()
     info.update(
@@ -46,21 +45,16 @@ def probe_jax():
         device_count=len(devices),
         devices=[getattr(device, "device_kind", str(device)) for device in devices],
     )
-    return info
 
 
-def probe_cupy():
+def probe_cupy(info):
     import cupy
 
-    info = {"version": cupy.__version__}
+    info["version"] = cupy.__version__
     runtime = cupy.cuda.runtime
-    try:
-        version = runtime.runtimeGetVersion()
-        info["cuda_build"] = f"{version // 1000}.{version % 1000 // 10}"
-        count = runtime.getDeviceCount()
-    except Exception as error:  # CUDARuntimeError when there is no driver
-        info["error"] = f"{type(error).__name__}: {error}"
-        return info
+    version = runtime.runtimeGetVersion()
+    info["cuda_build"] = f"{version // 1000}.{version % 1000 // 10}"
+    count = runtime.getDeviceCount()  # CUDARuntimeError when there is no driver
     names = []
     for index in range(count):
         with cupy.cuda.Device(index):
@@ -68,20 +62,21 @@ def probe_cupy():
         name = runtime.getDeviceProperties(index)["name"]
         names.append(name.decode() if isinstance(name, bytes) else str(name))
     info.update(gpu_available=bool(names), device_count=len(names), devices=names)
-    return info
 
 
 PROBES = {"torch": probe_torch, "jax": probe_jax, "cupy": probe_cupy}
 
 
 def main():
-    name = sys.argv[1]
+    # Filled in as the probe goes, so a failure keeps what was learnt before it.
+    info = {}
     try:
-        result = PROBES[name]()
+        PROBES[sys.argv[1]](info)
     except Exception as error:
-        result = {"error": f"{type(error).__name__}: {error}".strip()[:500]}
+        info["error"] = f"{type(error).__name__}: {error}".strip()[:500]
+        info.update(gpu_available=False, device_count=0, devices=[])
     sys.stdout.flush()
-    print("\n" + json.dumps(result))
+    print("\n" + json.dumps(info))
 
 
 main()

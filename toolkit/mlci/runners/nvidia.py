@@ -33,9 +33,7 @@ Runner = Callable[[Sequence[str], float], "subprocess.CompletedProcess[str]"]
 
 
 def _run(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(args), capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _value(text: str) -> str | None:
@@ -89,13 +87,18 @@ def _first_line(*texts: str) -> str:
 
 
 def query_gpus(
-    *, executable: str = "nvidia-smi", search_path: str | None = None, timeout: float = 30.0,
+    *,
+    executable: str = "nvidia-smi",
+    search_path: str | None = None,
+    timeout: float = 30.0,
     run: Runner = _run,
 ) -> GpuReport:
     """What nvidia-smi reports; never raises: a missing or failing driver is data."""
     found = shutil.which(executable, path=search_path)
     if found is None:
-        return GpuReport(nvidia_smi=None, error=f"{executable} is not on PATH: no NVIDIA driver installed")
+        return GpuReport(
+            nvidia_smi=None, error=f"{executable} is not on PATH: no NVIDIA driver installed"
+        )
     try:
         result = run([found, *QUERY_ARGS], timeout)
     except subprocess.TimeoutExpired:

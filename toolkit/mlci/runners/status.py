@@ -142,8 +142,9 @@ def fetch_repo_runners(
     Raises RunnersUnreadable when the token may not read them (or there is none),
     ServiceError when GitHub fails otherwise.
     """
-    import github
     import requests
+
+    import github
 
     if not token:
         raise RunnersUnreadable(

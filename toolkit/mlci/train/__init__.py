@@ -29,4 +29,3 @@ __all__ = [
     "record_path",
     "run_training",
 ]
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -56,23 +57,32 @@ def _new_id(cwd: Path, started: datetime, commit: str | None) -> str:
 
 
 def _stream(
-    command: str, cwd: Path, env: dict[str, str], timeout_s: float | None,
+    command: str,
+    cwd: Path,
+    env: dict[str, str],
+    timeout_s: float | None,
     on_output: Callable[[str], None] | None,
 ) -> tuple[int | None, bool]:
     """Run in its own process group, pass each output line on; (exit code, timed out)."""
     process = subprocess.Popen(
-        command, shell=True, cwd=cwd, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+        command,
+        shell=True,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        bufsize=1,
         start_new_session=True,
     )
     timed_out = threading.Event()
 
     def kill() -> None:
         timed_out.set()
-        try:  # the whole group: the shell and whatever it started
+        # The whole group: the shell and whatever it started.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     timer = threading.Timer(timeout_s, kill) if timeout_s else None
     if timer:
@@ -130,7 +140,7 @@ def run_training(
     errors += [f.error for f in (*metrics.files, *params.files) if f.error]
     record = RunRecord(
         id=_new_id(root, started, state.commit),
-        created_at=started.isoformat(timespec="seconds"),
+        created_at=started.isoformat(timespec="microseconds"),
         command=command,
         status=status,
         exit_code=code,
@@ -159,7 +169,11 @@ def snapshot_plots(root: Path, folder: str, target: Path) -> None:
     if not source.is_dir():
         return
     for file in sorted(source.rglob("*")):
-        if file.is_file() and file.suffix.lower() in PLOT_SUFFIXES and file.stat().st_size <= MAX_PLOT_BYTES:
+        if (
+            file.is_file()
+            and file.suffix.lower() in PLOT_SUFFIXES
+            and file.stat().st_size <= MAX_PLOT_BYTES
+        ):
             copy = target / file.relative_to(root)
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, copy)

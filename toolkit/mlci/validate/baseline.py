@@ -56,8 +56,12 @@ def _from_file(config: MlciConfig, cwd: Path, explicit: str) -> Baseline:
         if isinstance(data, dict) and {"id", "metrics", "git"} <= set(data):
             record = RunRecord.from_dict(data)
             return Baseline(
-                "file", f"run record `{explicit}`", record.metric_set(), record.param_set(),
-                record, commit=record.commit,
+                "file",
+                f"run record `{explicit}`",
+                record.metric_set(),
+                record.param_set(),
+                record,
+                commit=record.commit,
             )
     parsed = parse_metric_text(explicit, text)
     if parsed.error:
@@ -88,19 +92,29 @@ def resolve_baseline(
     if record is not None:
         where = record_path(root, record.id).relative_to(root).as_posix()
         return Baseline(
-            "run-record", f"run record `{where}` of `{base_ref}` ({short})",
-            record.metric_set(), record.param_set(), record, base_ref, commit,
+            "run-record",
+            f"run record `{where}` of `{base_ref}` ({short})",
+            record.metric_set(),
+            record.param_set(),
+            record,
+            base_ref,
+            commit,
         )
     metrics = load_metrics(config.train.metrics, root, ref=commit)
     if all(f.missing for f in metrics.files):
         return Baseline(
-            "none", f"no baseline: no run record and no metrics file committed at `{base_ref}`"
-            f" ({short})", ref=base_ref, commit=commit,
+            "none",
+            f"no baseline: no run record and no metrics file committed at `{base_ref}` ({short})",
+            ref=base_ref,
+            commit=commit,
         )
     params = load_metrics([config.train.params] if config.train.params else [], root, commit)
     files = ", ".join(f"`{p}`" for p in config.train.metrics)
     return Baseline(
-        "git-ref", f"{files} committed at `{base_ref}` ({short})",
-        MetricSet(metrics.files, base_ref), MetricSet(params.files, base_ref),
-        ref=base_ref, commit=commit,
+        "git-ref",
+        f"{files} committed at `{base_ref}` ({short})",
+        MetricSet(metrics.files, base_ref),
+        MetricSet(params.files, base_ref),
+        ref=base_ref,
+        commit=commit,
     )

@@ -52,8 +52,13 @@ def _fmt(value: Scalar) -> str:
 
 
 def _check_metric(
-    name: str, gate: GateConfig, value: Scalar, present: bool, base: Scalar,
-    has_base: bool, metrics_config: MetricsConfig | None,
+    name: str,
+    gate: GateConfig,
+    value: Scalar,
+    present: bool,
+    base: Scalar,
+    has_base: bool,
+    metrics_config: MetricsConfig | None,
 ) -> list[GateResult]:
     def result(rule: str, limit: float | None, status: GateStatus, msg: str) -> GateResult:
         return GateResult(name, rule, limit, value, base, status, msg)
@@ -66,19 +71,35 @@ def _check_metric(
     out: list[GateResult] = []
     if gate.min is not None:
         ok = number >= gate.min - _TOLERANCE
-        out.append(result("min", gate.min, "pass" if ok else "fail",
-                          f"{name} = {_fmt(value)} " + ("≥" if ok else "is below the minimum")
-                          + f" {_fmt(gate.min)}"))
+        out.append(
+            result(
+                "min",
+                gate.min,
+                "pass" if ok else "fail",
+                f"{name} = {_fmt(value)} "
+                + ("≥" if ok else "is below the minimum")
+                + f" {_fmt(gate.min)}",
+            )
+        )
     if gate.max is not None:
         ok = number <= gate.max + _TOLERANCE
-        out.append(result("max", gate.max, "pass" if ok else "fail",
-                          f"{name} = {_fmt(value)} " + ("≤" if ok else "is above the maximum")
-                          + f" {_fmt(gate.max)}"))
+        out.append(
+            result(
+                "max",
+                gate.max,
+                "pass" if ok else "fail",
+                f"{name} = {_fmt(value)} "
+                + ("≤" if ok else "is above the maximum")
+                + f" {_fmt(gate.max)}",
+            )
+        )
     relative_rules = [
         (rule, limit)
-        for rule, limit in (("max_drop", gate.max_drop),
-                            ("max_drop_relative", gate.max_drop_relative),
-                            ("max_rise", gate.max_rise))
+        for rule, limit in (
+            ("max_drop", gate.max_drop),
+            ("max_drop_relative", gate.max_drop_relative),
+            ("max_rise", gate.max_rise),
+        )
         if limit is not None
     ]
     for rule, limit in relative_rules:
@@ -104,8 +125,14 @@ def _check_metric(
             amount, word = -amount, ("fell" if rule == "max_rise" else "improved")
         shown = f"{amount:.2%}" if rule == "max_drop_relative" else _fmt(amount)
         allowed = f"{limit:.2%}" if rule == "max_drop_relative" else _fmt(limit)
-        out.append(result(rule, limit, "pass" if ok else "fail",
-                          f"{name} {word} by {shown} vs baseline {_fmt(b)} (allowed {allowed})"))
+        out.append(
+            result(
+                rule,
+                limit,
+                "pass" if ok else "fail",
+                f"{name} {word} by {shown} vs baseline {_fmt(b)} (allowed {allowed})",
+            )
+        )
     if not out:
         out.append(result("required", None, "pass", f"{name} is present"))
     return out
@@ -127,7 +154,12 @@ def evaluate_gates(
         present = name in head
         has_base = base is not None and name in base
         results += _check_metric(
-            name, gate, head.get(name), present,
-            base.get(name) if base is not None else None, has_base, metrics_config,
+            name,
+            gate,
+            head.get(name),
+            present,
+            base.get(name) if base is not None else None,
+            has_base,
+            metrics_config,
         )
     return GateReport(tuple(results))

@@ -1,6 +1,7 @@
 """The example's own tests: what `build.test` runs in its CI workflow."""
 
 import pandas as pd
+
 from train import CATEGORICAL, NUMERIC, build_model
 
 

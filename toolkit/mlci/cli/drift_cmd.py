@@ -1,0 +1,279 @@
+"""`mlci drift profile|check`: reference profiles and drift checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlci.cli._lazy import GuardedGroup
+from mlci.cli._options import config_option
+
+CORRECTIONS = ("bonferroni", "bh", "none")
+
+
+class _DefaultBuildGroup(GuardedGroup):
+    """`mlci drift profile DATA` runs `build`; `mlci drift profile merge ...` merges."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["build", *args]
+        return super().parse_args(ctx, args)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+
+
+def _pairs(values: tuple[str, ...], option: str, convert: Any) -> dict[str, Any]:
+    from mlci.errors import UsageError
+
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"{option} {item!r}: expected COLUMN=VALUE", f"e.g. {option} age=ks")
+        try:
+            out[name.strip()] = convert(value.strip())
+        except ValueError:
+            raise UsageError(f"{option} {item!r}: {value!r} is not valid", "use a number") from None
+    return out
+
+
+def _progress(label: str) -> Any:
+    """Progress lines on stderr, at most one every two seconds, only on long runs."""
+    import time
+
+    started = time.monotonic()
+    last = [started]
+
+    def report(rows: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - last[0] < 2.0:
+            return
+        last[0] = now
+        of = f" of {total:,}" if total else ""
+        click.echo(f"{label}: {rows:,}{of} rows ({now - started:.0f} s)", err=True)
+
+    return report
+
+
+def _write(path: str, text: str) -> None:
+    from pathlib import Path
+
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text, encoding="utf-8")
+
+
+@click.group(cls=GuardedGroup)
+def drift() -> None:
+    """Profile reference data and check current data for drift.
+
+    \b
+    Example:
+      mlci drift profile data/reference.parquet -o drift-profile.json
+      mlci drift check --reference drift-profile.json --current data/current.parquet
+    """
+
+
+@drift.group("profile", cls=_DefaultBuildGroup)
+def profile() -> None:
+    """Write a reference profile (`profile DATA -o FILE`), or merge profiles (`profile merge`).
+
+    \b
+    Example:
+      mlci drift profile data/reference.parquet -o drift-profile.json
+      mlci drift profile merge part-1.json part-2.json -o drift-profile.json
+    """
+
+
+@profile.command("build")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Profile file to write (JSON).")
+@config_option
+@click.option("--columns", multiple=True, help="Only these columns (comma-separated).")
+@click.option("--exclude", multiple=True, help="Leave these columns out (comma-separated).")
+@click.option("--bins", type=click.IntRange(2, 10_000), default=None,
+              help="Quantile bins per numeric column (default: drift.bins, 100).")
+@click.option("--sample", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Profile a random share of the rows (e.g. 0.1); the profile records it.")
+def build(data: str, output: str, config_path: str | None, columns: tuple[str, ...],
+          exclude: tuple[str, ...], bins: int | None, sample: float | None) -> None:
+    """Profile DATA (CSV or Parquet, streamed) into a small, diffable JSON file.
+
+    \b
+    Example:
+      mlci drift profile build data/reference.csv -o drift-profile.json --exclude id
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    from mlci.config import load_config
+    from mlci.config.schema import ColumnSelection
+    from mlci.drift import build_profile, save_profile
+
+    config = load_config(config_path).drift
+    if columns or exclude:
+        selection = ColumnSelection(
+            _split(columns) or config.columns.include, config.columns.exclude + _split(exclude)
+        )
+        config = replace(config, columns=selection)
+    if bins:
+        config = replace(config, bins=bins)
+    result = build_profile(data, config, sample=sample, progress=_progress(f"profiling {data}"))
+    path = save_profile(result, output)
+    size = Path(path).stat().st_size
+    click.echo(
+        f"wrote {path}: {len(result.columns)} columns, {result.rows:,} rows, {size / 1024:.1f} KiB"
+    )
+
+
+@profile.command("merge")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Merged profile file to write.")
+def merge(profiles: tuple[str, ...], output: str) -> None:
+    """Merge profiles of partitions (e.g. one per day) into one profile.
+
+    \b
+    Example:
+      mlci drift profile merge monday.json tuesday.json -o week.json
+    """
+    from mlci.drift import load_profile, merge_profiles, save_profile
+
+    merged = merge_profiles([load_profile(p) for p in profiles])
+    save_profile(merged, output)
+    note = f" (CDF uncertainty {merged.cdf_error:.2%})" if merged.cdf_error else ""
+    click.echo(f"wrote {output}: {len(profiles)} profiles, {merged.rows:,} rows{note}")
+
+
+@drift.command("check")
+@click.option("--reference", "reference", type=click.Path(dir_okay=False), default=None,
+              help="Reference data (CSV/Parquet) or profile (default: data.profile, "
+              "then data.reference in mlci.yaml).")
+@click.option("--current", "current", type=click.Path(dir_okay=False), default=None,
+              help="Current data, CSV or Parquet (default: data.current.path).")
+@config_option
+@click.option("--columns", multiple=True, help="Only these columns (comma-separated).")
+@click.option("--exclude", multiple=True, help="Leave these columns out (comma-separated).")
+@click.option("--test", "tests", multiple=True, metavar="COLUMN=TEST",
+              help="Test of a column: ks, chi2, z, wasserstein, jensenshannon, psi, hellinger.")
+@click.option("--threshold", "thresholds", multiple=True, metavar="COLUMN=VALUE",
+              help="Threshold of a column's test.")
+@click.option("--correction", type=click.Choice(CORRECTIONS), default=None,
+              help="Multiple-testing correction of p-values (default: bonferroni).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="p-value level (default 0.05).")
+@click.option("--drift-share", type=click.FloatRange(0, 1), default=None,
+              help="Share of drifted columns that marks the dataset drifted (default 0.5).")
+@click.option("--sample", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Compare a random share of the rows; the report states it.")
+@click.option("--model-age-days", type=float, default=None,
+              help="Age of the model, for retrain.when.model_age_days.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON result.")
+@click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown summary.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write an HTML report.")
+@click.option("--decision", "decision_path", type=click.Path(dir_okay=False),
+              help="Write the retraining decision (JSON).")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 1 when the dataset drifted.")
+@click.option("--quiet", is_flag=True, help="Print only the headline.")
+def check(reference: str | None, current: str | None, config_path: str | None,
+          columns: tuple[str, ...], exclude: tuple[str, ...], tests: tuple[str, ...],
+          thresholds: tuple[str, ...], correction: str | None, alpha: float | None,
+          drift_share: float | None, sample: float | None, model_age_days: float | None,
+          json_path: str | None, md_path: str | None, html_path: str | None,
+          decision_path: str | None, fail_on_drift: bool, quiet: bool) -> None:
+    """Compare current data with a reference; report per column and decide on retraining.
+
+    Settings come from the drift and retrain sections of mlci.yaml; options override them.
+
+    \b
+    Example:
+      mlci drift check --reference drift-profile.json --current data/current.parquet \\
+          --json drift.json --md drift.md --html drift.html --fail-on-drift
+    """
+    from dataclasses import replace
+
+    from mlci.config import load_config
+    from mlci.config.schema import ColumnSelection
+    from mlci.drift import run_check
+    from mlci.drift.render import to_json, to_markdown, to_text
+    from mlci.errors import UsageError
+
+    settings = load_config(config_path)
+    config = settings.drift
+    reference = reference or settings.data.profile or settings.data.reference
+    current = current or settings.data.current.path
+    if not reference:
+        raise UsageError("no reference given", "pass --reference or set data.profile in mlci.yaml")
+    if not current:
+        raise UsageError("no current data given",
+                         "pass --current or set data.current.path in mlci.yaml")
+    changes: dict[str, Any] = {}
+    if columns or exclude:
+        changes["columns"] = ColumnSelection(
+            _split(columns) or config.columns.include, config.columns.exclude + _split(exclude)
+        )
+    if tests:
+        changes["tests"] = {**config.tests, **_pairs(tests, "--test", str)}
+    if thresholds:
+        changes["thresholds"] = {**config.thresholds, **_pairs(thresholds, "--threshold", float)}
+    for key, value in (("correction", correction), ("alpha", alpha), ("drift_share", drift_share)):
+        if value is not None:
+            changes[key] = value
+    config = replace(config, **changes)
+    result = run_check(
+        reference, current, config, settings.retrain.when, sample=sample,
+        model_age_days=model_age_days, progress=_progress(f"checking {current}"),
+    )
+    text = to_text(result)
+    click.echo(text.splitlines()[0] if quiet else text)
+    markdown = to_markdown(result)
+    if json_path:
+        _write(json_path, to_json(result))
+    if md_path:
+        _write(md_path, markdown)
+    if html_path:
+        from mlci.drift.html import to_html
+
+        _write(html_path, to_html(result))
+    if decision_path:
+        from mlci.cli._options import json_dumps
+
+        decision = {
+            "schema": "mlci.drift-decision/1",
+            **result.retrain.to_dict(),
+            "drift_detected": result.dataset_drift,
+            "drift_share": result.drift_share,
+            "drifted_columns": list(result.drifted_columns),
+        }
+        _write(decision_path, json_dumps(decision) + "\n")
+    _actions(result, markdown)
+    if fail_on_drift and result.dataset_drift:
+        from mlci.errors import GateFailed
+
+        raise GateFailed(
+            f"drift detected in {len(result.drifted_columns)} columns "
+            f"({result.drift_share:.0%} >= {result.share_threshold:.0%})",
+            "look at the report; retrain or raise drift.drift_share if this is expected",
+        )
+
+
+def _actions(result: Any, markdown: str) -> None:
+    """Outputs and step summary when running inside GitHub Actions."""
+    from mlci.gha import ActionsRuntime
+
+    runtime = ActionsRuntime()
+    if not runtime.in_actions:
+        return
+    runtime.set_outputs(
+        {
+            "drift-detected": "true" if result.dataset_drift else "false",
+            "drift-share": f"{result.drift_share:.4f}",
+            "drifted-columns": ",".join(result.drifted_columns),
+            "retrain": "true" if result.retrain.retrain else "false",
+        }
+    )
+    runtime.append_summary(markdown)
