@@ -9,7 +9,10 @@ from mlci.cli._lazy import LazyGroup
 
 # Command name -> "module:attribute". Modules import only click at the top.
 COMMANDS: dict[str, str] = {
+    "check-run": "mlci.cli.github_cmd:check_run",
+    "comment": "mlci.cli.github_cmd:comment",
     "config": "mlci.cli.config_cmd:config",
+    "retrain": "mlci.cli.github_cmd:retrain",
     "data": "mlci.cli.data_cmd:data",
     "demo": "mlci.cli.demo_cmd:demo",
     "drift": "mlci.cli.drift_cmd:drift",

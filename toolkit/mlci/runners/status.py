@@ -158,9 +158,10 @@ def fetch_repo_runners(
         retry=github.GithubRetry(total=retries),
         seconds_between_requests=throttle_seconds,
         per_page=100,
+        lazy=True,  # no GET of the repository itself: only the runners are read
     )
     try:
-        repo = client.get_repo(repository, lazy=True)
+        repo = client.get_repo(repository)
         return tuple(_runner_from_raw(runner.raw_data) for runner in repo.get_self_hosted_runners())
     except github.GithubException as error:
         if error.status in (401, 403, 404):

@@ -1,0 +1,129 @@
+"""`mlci comment`, `mlci check-run`, `mlci retrain open-pr` through click, against the fake."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlci.cli import cli
+from mlci.github import client as client_module
+from mlci.github import retry as retry_module
+from tests.github_fake import DEFAULT_REPO as REPO
+from tests.github_fake import DEFAULT_TOKEN, Fault
+
+EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
+
+
+@dataclasses.dataclass(frozen=True)
+class QuickSettings(client_module.ClientSettings):
+    seconds_between_writes: float = 0.0
+
+
+@pytest.fixture
+def env(fake, clock, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
+    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
+    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "body.md").write_text("## Report\nall good\n")
+    return {"GITHUB_TOKEN": DEFAULT_TOKEN, "GITHUB_API_URL": fake.url,
+            "GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_PATH": "", "GITHUB_EVENT_NAME": "",
+            "GITHUB_OUTPUT": str(tmp_path / "out.txt")}
+
+
+def run(env, *args):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_comment_twice_updates_and_sets_outputs(fake, env, pr, tmp_path):
+    first = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("comment created: http://")
+    second = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr),
+                 "--json")
+    assert json.loads(second.output)["action"] == "unchanged"
+    assert len(fake.state.comments(REPO, pr)) == 1
+    outputs = (tmp_path / "out.txt").read_text()
+    assert "comment-id<<" in outputs and "pull-request-number<<" in outputs
+
+
+def test_comment_finds_the_pr_from_the_event(fake, env, pr, tmp_path):
+    event = json.loads((EVENTS / "pull_request.opened.json").read_text())
+    event["number"] = pr
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    env.update(GITHUB_EVENT_PATH=str(tmp_path / "event.json"), GITHUB_EVENT_NAME="pull_request")
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md")
+    assert result.exit_code == 0, result.output
+    assert len(fake.state.comments(REPO, pr)) == 1
+
+
+def test_no_token_writes_the_outbox_and_says_so(env, tmp_path):
+    del env["GITHUB_TOKEN"]
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 0
+    assert result.output == (
+        "dry run (no GITHUB_TOKEN): nothing was sent to GitHub; "
+        "wrote .mlci/outbox/comment-report.md\n"
+    )
+
+
+def test_bad_token_exits_3_with_a_hint(env, pr):
+    env["GITHUB_TOKEN"] = "ghp_wrong"
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert result.exit_code == 3
+    assert "GitHub rejected the token (401 Bad credentials)" in result.output
+    assert "Fix: check GITHUB_TOKEN (or --token)" in result.output
+
+
+def test_persistent_500_exits_3_and_posts_nothing(fake, env, pr, clock):
+    fake.add_fault(Fault("POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+                         status=500, times=0))
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert result.exit_code == 3
+    assert result.output.startswith(
+        "Error: posting the comment on PR #1 failed after 5 attempts (last: 500 Server Error)."
+    )
+    assert fake.state.comments(REPO, pr) == []
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_missing_permission_is_named(fake, env, pr):
+    fake.state.add_token("ghs_read", "github-actions[bot]", installation=True,
+                         permissions={"issues": "read", "pull_requests": "read"})
+    env["GITHUB_TOKEN"] = "ghs_read"
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert result.exit_code == 3
+    assert "Resource not accessible by integration); it needs issues: write" in result.output
+    assert "Fix: add `permissions: {issues: write}` to the workflow job" in result.output
+
+
+def test_check_run_json(fake, env):
+    sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    result = run(env, "check-run", "--name", "mlci", "--sha", sha, "--conclusion", "success",
+                 "--title", "ok", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["kind"] == "check_run" and data["action"] == "created"
+
+
+def test_retrain_open_pr(fake, env, tmp_path):
+    (tmp_path / "ref.csv").write_text("a\n1\n")
+    args = ["retrain", "open-pr", "--file", "ref.csv:data/reference.csv", "--title", "Retrain",
+            "--label", "retrain", "--workflow", "train.yml", "--input", "reason=drift"]
+    result = run(env, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("pull request #1 created: http://")
+    assert "dispatched train.yml" in result.output
+    assert fake.state.data["repos"][REPO]["dispatches"][0]["inputs"] == {"reason": "drift"}
+    again = run(env, *args)
+    assert "(files unchanged, nothing pushed)" in again.output
+
+
+def test_retrain_missing_file_exits_2(env):
+    result = run(env, "retrain", "open-pr", "--file", "nope.csv", "--title", "t")
+    assert result.exit_code == 2
+    assert "nope.csv: cannot read --file" in result.output
