@@ -284,8 +284,15 @@ def test_run_checks_reads_parquet_types(tmp_path):
     path = tmp_path / "d.parquet"
     pd.DataFrame({"n": [1, 2, 3], "t": pd.to_datetime(["2024-01-01"] * 3)}).to_parquet(path)
     plan = compile_checks(
-        checks("data:\n  checks:\n    columns: {n: {type: int}, t: {type: datetime}}\n")
+        checks(
+            "data:\n  checks:\n    columns: {n: {type: int}, t: {type: datetime}}\n"
+            "    freshness: {column: t, max_age_days: 100}\n"
+        )
     )
     report = run_checks(path, plan, now=NOW)
-    assert report.passed and report.rows == 3 and report.columns == ("n", "t")
-    assert report.checks == 4  # two required-column checks and two type checks
+    assert report.rows == 3 and report.columns == ("n", "t")
+    assert report.checks == 5  # two required-column checks, two type checks, freshness
+    # Naive Parquet timestamps are read as UTC: 2024-01-01 is 152 days before NOW.
+    assert [f.message for f in report.failures] == [
+        "newest row is 152.0 days old, more than 100"
+    ]

@@ -72,7 +72,7 @@ def test_check_from_config_and_overrides(files, monkeypatch):
     assert result.exit_code == 2
     assert result.output == (
         "Error: drift.tests.contract: ks does not apply to categorical columns. "
-        "Fix: use one of: chi2, hellinger, jensenshannon, psi\n"
+        "Fix: use one of: chi2, hellinger, jensenshannon, psi, z\n"
     )
 
 

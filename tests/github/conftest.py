@@ -12,9 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests.github_fake` is imported as a package
     sys.path.insert(0, str(ROOT))
 
-from tests.github_fake import DEFAULT_TOKEN, FakeGitHub  # noqa: E402
-
 from tests.github_fake import DEFAULT_REPO as REPO  # noqa: E402
+from tests.github_fake import DEFAULT_TOKEN, FakeGitHub  # noqa: E402
 
 
 class FakeClock:

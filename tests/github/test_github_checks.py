@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.github_fake import DEFAULT_REPO as REPO
 
 from mlci.errors import InputError
 from mlci.github import CheckRequest, publish_check
-from tests.github_fake import DEFAULT_REPO as REPO
 
 
 def head(fake) -> str:  # type: ignore[no-untyped-def]
@@ -16,8 +16,10 @@ def head(fake) -> str:  # type: ignore[no-untyped-def]
 def test_create_then_update_keeps_one_check_run(fake, client):
     sha = head(fake)
     first = publish_check(client, CheckRequest("mlci", sha, status="in_progress", title="Training"))
-    second = publish_check(client, CheckRequest("mlci", sha, title="Gates passed",
-                                                summary="all good", conclusion="success"))
+    second = publish_check(
+        client,
+        CheckRequest("mlci", sha, title="Gates passed", summary="all good", conclusion="success"),
+    )
     runs = list(fake.state.data["repos"][REPO]["check_runs"].values())
     assert (first.action, second.action) == ("created", "updated")
     assert first.check_run_id == second.check_run_id and len(runs) == 1
@@ -27,18 +29,24 @@ def test_create_then_update_keeps_one_check_run(fake, client):
 def test_update_by_id(fake, client):
     sha = head(fake)
     first = publish_check(client, CheckRequest("mlci", sha, status="queued"))
-    publish_check(client, CheckRequest("mlci", sha, conclusion="failure",
-                                       check_run_id=first.check_run_id))
+    publish_check(
+        client, CheckRequest("mlci", sha, conclusion="failure", check_run_id=first.check_run_id)
+    )
     runs = fake.state.data["repos"][REPO]["check_runs"]
     assert runs[str(first.check_run_id)]["conclusion"] == "failure"
 
 
 def test_token_without_checks_write_falls_back_to_a_status(fake, make_client):
-    fake.state.add_token("ghs_statuses", "github-actions[bot]", installation=True,
-                         permissions={"statuses": "write", "checks": "read"})
-    result = publish_check(make_client("ghs_statuses"),
-                           CheckRequest("mlci", head(fake), title="Gates failed",
-                                        conclusion="failure"))
+    fake.state.add_token(
+        "ghs_statuses",
+        "github-actions[bot]",
+        installation=True,
+        permissions={"statuses": "write", "checks": "read"},
+    )
+    result = publish_check(
+        make_client("ghs_statuses"),
+        CheckRequest("mlci", head(fake), title="Gates failed", conclusion="failure"),
+    )
     statuses = fake.state.data["repos"][REPO]["statuses"]
     assert result.kind == "status" and result.state == "failure"
     assert "needs checks: write" in (result.fallback_reason or "")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.github_fake import DEFAULT_REPO as REPO
+from tests.github_fake import DEFAULT_TOKEN, Fault
 
 from mlci.cli import cli
 from mlci.github import client as client_module
 from mlci.github import retry as retry_module
-from tests.github_fake import DEFAULT_REPO as REPO
-from tests.github_fake import DEFAULT_TOKEN, Fault
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 
@@ -30,9 +30,14 @@ def env(fake, clock, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
     monkeypatch.chdir(tmp_path)
     (tmp_path / "body.md").write_text("## Report\nall good\n")
-    return {"GITHUB_TOKEN": DEFAULT_TOKEN, "GITHUB_API_URL": fake.url,
-            "GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_PATH": "", "GITHUB_EVENT_NAME": "",
-            "GITHUB_OUTPUT": str(tmp_path / "out.txt")}
+    return {
+        "GITHUB_TOKEN": DEFAULT_TOKEN,
+        "GITHUB_API_URL": fake.url,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_EVENT_PATH": "",
+        "GITHUB_EVENT_NAME": "",
+        "GITHUB_OUTPUT": str(tmp_path / "out.txt"),
+    }
 
 
 def run(env, *args):  # type: ignore[no-untyped-def]
@@ -43,8 +48,9 @@ def test_comment_twice_updates_and_sets_outputs(fake, env, pr, tmp_path):
     first = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
     assert first.exit_code == 0, first.output
     assert first.output.startswith("comment created: http://")
-    second = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr),
-                 "--json")
+    second = run(
+        env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr), "--json"
+    )
     assert json.loads(second.output)["action"] == "unchanged"
     assert len(fake.state.comments(REPO, pr)) == 1
     outputs = (tmp_path / "out.txt").read_text()
@@ -80,8 +86,9 @@ def test_bad_token_exits_3_with_a_hint(env, pr):
 
 
 def test_persistent_500_exits_3_and_posts_nothing(fake, env, pr, clock):
-    fake.add_fault(Fault("POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-                         status=500, times=0))
+    fake.add_fault(
+        Fault("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", status=500, times=0)
+    )
     result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
     assert result.exit_code == 3
     assert result.output.startswith(
@@ -92,8 +99,12 @@ def test_persistent_500_exits_3_and_posts_nothing(fake, env, pr, clock):
 
 
 def test_missing_permission_is_named(fake, env, pr):
-    fake.state.add_token("ghs_read", "github-actions[bot]", installation=True,
-                         permissions={"issues": "read", "pull_requests": "read"})
+    fake.state.add_token(
+        "ghs_read",
+        "github-actions[bot]",
+        installation=True,
+        permissions={"issues": "read", "pull_requests": "read"},
+    )
     env["GITHUB_TOKEN"] = "ghs_read"
     result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
     assert result.exit_code == 3
@@ -103,8 +114,19 @@ def test_missing_permission_is_named(fake, env, pr):
 
 def test_check_run_json(fake, env):
     sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
-    result = run(env, "check-run", "--name", "mlci", "--sha", sha, "--conclusion", "success",
-                 "--title", "ok", "--json")
+    result = run(
+        env,
+        "check-run",
+        "--name",
+        "mlci",
+        "--sha",
+        sha,
+        "--conclusion",
+        "success",
+        "--title",
+        "ok",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["kind"] == "check_run" and data["action"] == "created"
@@ -112,8 +134,20 @@ def test_check_run_json(fake, env):
 
 def test_retrain_open_pr(fake, env, tmp_path):
     (tmp_path / "ref.csv").write_text("a\n1\n")
-    args = ["retrain", "open-pr", "--file", "ref.csv:data/reference.csv", "--title", "Retrain",
-            "--label", "retrain", "--workflow", "train.yml", "--input", "reason=drift"]
+    args = [
+        "retrain",
+        "open-pr",
+        "--file",
+        "ref.csv:data/reference.csv",
+        "--title",
+        "Retrain",
+        "--label",
+        "retrain",
+        "--workflow",
+        "train.yml",
+        "--input",
+        "reason=drift",
+    ]
     result = run(env, *args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("pull request #1 created: http://")

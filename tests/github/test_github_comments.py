@@ -5,15 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-
+from tests.github_fake import DEFAULT_REPO as REPO
+from tests.github_fake import Fault
 
 from mlci.errors import ServiceError
 from mlci.github import RetryPolicy, upsert_comment
 from mlci.github import comments as comments_module
 from mlci.github.comments import COMMENT_LIMIT, fit_body, marker
 from mlci.github.outbox import Outbox
-from tests.github_fake import DEFAULT_REPO as REPO
-from tests.github_fake import Fault
 
 POST_COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
 
@@ -173,8 +172,7 @@ def test_fit_body_leaves_short_bodies_alone() -> None:
 
 
 def test_no_client_writes_the_outbox(tmp_path) -> None:
-    result = upsert_comment(None, pr_number=None, key="report", body="hi",
-                            outbox=Outbox(tmp_path))
+    result = upsert_comment(None, pr_number=None, key="report", body="hi", outbox=Outbox(tmp_path))
     assert result.dry_run
     assert result.outbox_path == tmp_path / "comment-report.md"
     assert result.outbox_path.read_text() == f"{marker('report')}\nhi\n"

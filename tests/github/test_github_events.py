@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.github_fake import DEFAULT_REPO as REPO
 
 from mlci.gha.context import parse_event
 from mlci.github import find_pull_request
-from tests.github_fake import DEFAULT_REPO as REPO
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 
@@ -45,8 +45,9 @@ def test_workflow_run_from_a_fork_is_found_by_head_sha(fake, client):
     run["head_repository"]["full_name"] = fork
     run["repository"]["full_name"] = REPO
     fake.state.add_pull(REPO, head="main", title="other")
-    number = fake.state.add_pull(REPO, head=run["head_branch"], head_repo=fork,
-                                 head_sha=run["head_sha"], login="contributor")["number"]
+    number = fake.state.add_pull(
+        REPO, head=run["head_branch"], head_repo=fork, head_sha=run["head_sha"], login="contributor"
+    )["number"]
     context = parse_event("workflow_run", payload, {"GITHUB_REPOSITORY": REPO})
     assert context.is_fork and context.pr_number is None
     assert find_pull_request(client, context) == number

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import pytest
+from tests.github_fake import DEFAULT_REPO as REPO
 
 from mlci.github import RetrainRequest, open_retrain_pr
 from mlci.github.comments import marker
 from mlci.github.outbox import Outbox
 from mlci.github.retrain import BLOCKED_KEY, TRAILER
-from tests.github_fake import DEFAULT_REPO as REPO
 
 
 def request(version: int, **kw) -> RetrainRequest:  # type: ignore[no-untyped-def]
-    files = {"data/reference.csv": f"a,b\n{version},2\n", "model/params.yaml": f"v: {version}\n",
-             "model/weights.bin": bytes([0, 255, version])}
-    return RetrainRequest(files=files, title=f"Retrain (v{version})", body=f"drift report {version}",
-                          labels=("retrain", "mlci"), reviewers=("alice",), **kw)
+    files = {
+        "data/reference.csv": f"a,b\n{version},2\n",
+        "model/params.yaml": f"v: {version}\n",
+        "model/weights.bin": bytes([0, 255, version]),
+    }
+    return RetrainRequest(
+        files=files,
+        title=f"Retrain (v{version})",
+        body=f"drift report {version}",
+        labels=("retrain", "mlci"),
+        reviewers=("alice",),
+        **kw,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +35,9 @@ def reviewer(request):  # type: ignore[no-untyped-def]
 
 def open_pulls(fake) -> list[dict]:  # type: ignore[no-untyped-def]
     repo = fake.state.data["repos"][REPO]
-    return [p for p in repo["pulls"].values() if repo["issues"][str(p["number"])]["state"] == "open"]
+    return [
+        p for p in repo["pulls"].values() if repo["issues"][str(p["number"])]["state"] == "open"
+    ]
 
 
 def test_three_runs_leave_one_branch_one_pr_and_the_latest_files(fake, client):
@@ -61,8 +72,9 @@ def test_same_files_again_push_nothing_and_dispatch_nothing(fake, client):
 
 def test_foreign_commit_is_preserved_and_explained_in_a_comment(fake, client):
     first = open_retrain_pr(client, request(1))
-    person = fake.state.push_files(REPO, "mlci/retrain", {"data/reference.csv": "fixed\n"},
-                                   "fix the data by hand", "octocat")
+    person = fake.state.push_files(
+        REPO, "mlci/retrain", {"data/reference.csv": "fixed\n"}, "fix the data by hand", "octocat"
+    )
     second = open_retrain_pr(client, request(2))
     repo = fake.state.data["repos"][REPO]
     assert second.blocked and second.blocked_by == ("octocat",)

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from tests.github_fake.server import Fault, FakeGitHubServer
+from tests.github_fake.server import FakeGitHubServer, Fault
 from tests.github_fake.state import (
     DEFAULT_LOGIN,
     DEFAULT_REPO,

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.github_fake.server import Fault, FakeGitHubServer
+from tests.github_fake.server import FakeGitHubServer, Fault
 from tests.github_fake.state import FakeState, default_state
 
 
@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.github_fake")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument("--state", type=Path, help="JSON state file: loaded if present, kept up to date")
+    parser.add_argument(
+        "--state", type=Path, help="JSON state file: loaded if present, kept up to date"
+    )
     parser.add_argument("--prefix", default="", help="API path prefix, e.g. /api/v3")
     parser.add_argument("--repo", action="append", default=[], help="extra repository owner/name")
     parser.add_argument(
@@ -32,17 +34,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], help="a Fault as JSON")
     args = parser.parse_args(argv)
 
-    if args.state and args.state.exists():
-        state = FakeState.load(args.state)
-    else:
-        state = default_state()
+    has_state = args.state is not None and args.state.exists()
+    state = FakeState.load(args.state) if has_state else default_state()
     for full_name in args.repo:
         if full_name not in state.data["repos"]:
             state.add_repo(full_name)
     for item in args.token:
         token, _, login = item.partition("=")
         state.add_token(token, login or "octocat")
-    server = FakeGitHubServer((args.host, args.port), state, prefix=args.prefix, state_file=args.state)
+    server = FakeGitHubServer(
+        (args.host, args.port), state, prefix=args.prefix, state_file=args.state
+    )
     for raw in args.fault:
         server.add_fault(Fault(**json.loads(raw)))
     if args.state:

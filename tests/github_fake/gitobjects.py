@@ -61,7 +61,9 @@ def store_tree(objects: dict[str, dict[str, Any]], files: dict[str, dict]) -> st
         else:
             entries.append({"path": path, **entry})
     for name, sub in children.items():
-        entries.append({"path": name, "mode": TREE_MODE, "type": "tree", "sha": store_tree(objects, sub)})
+        entries.append(
+            {"path": name, "mode": TREE_MODE, "type": "tree", "sha": store_tree(objects, sub)}
+        )
     sha = tree_sha(entries)
     objects[sha] = {"type": "tree", "entries": sorted(entries, key=lambda e: e["path"])}
     return sha

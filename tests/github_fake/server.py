@@ -103,8 +103,18 @@ def scope_of(op: str) -> str:
 
 # -- the request ---------------------------------------------------------------------------
 class Request:
-    def __init__(self, server: FakeGitHubServer, method: str, op: str, params: dict[str, str],
-                 query: dict[str, list[str]], body: Any, login: str | None, base: str, web: str):
+    def __init__(
+        self,
+        server: FakeGitHubServer,
+        method: str,
+        op: str,
+        params: dict[str, str],
+        query: dict[str, list[str]],
+        body: Any,
+        login: str | None,
+        base: str,
+        web: str,
+    ):
         self.server = server
         self.state = server.state
         self.method = method
@@ -289,8 +299,13 @@ class Request:
                 }
                 for parent in commit["parents"]
             ],
-            "verification": {"verified": False, "reason": "unsigned", "signature": None,
-                             "payload": None, "verified_at": None},
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
         }
 
     def tree(self, sha: str) -> dict[str, Any]:
@@ -369,7 +384,8 @@ class Request:
         def link(number: int, rel: str) -> str:
             query = {k: v[0] for k, v in self.query.items()}
             query.update({"per_page": str(per_page), "page": str(number)})
-            return f'<{self.base}{self.server.path_of(self.op, self.params)}?{urlencode(query)}>; rel="{rel}"'
+            path = self.server.path_of(self.op, self.params)
+            return f'<{self.base}{path}?{urlencode(query)}>; rel="{rel}"'
 
         if page < last:
             links += [link(page + 1, "next"), link(last, "last")]
@@ -479,7 +495,11 @@ def add_labels(r: Request) -> tuple[int, Any, OK]:
     names = r.raw_body if isinstance(r.raw_body, list) else r.body.get("labels", [])
     for name in names:
         if name not in r.repo["labels"]:  # GitHub creates unknown labels here
-            r.repo["labels"][name] = {"id": r.state.new_id(), "color": "ededed", "description": None}
+            r.repo["labels"][name] = {
+                "id": r.state.new_id(),
+                "color": "ededed",
+                "description": None,
+            }
         if name not in issue["labels"]:
             issue["labels"].append(name)
     return 200, [r.label(name) for name in issue["labels"]], {}
@@ -487,8 +507,15 @@ def add_labels(r: Request) -> tuple[int, Any, OK]:
 
 # -- checks and statuses -------------------------------------------------------------------
 def _run_fields(run: dict[str, Any], body: dict[str, Any]) -> None:
-    for key in ("name", "details_url", "external_id", "status", "conclusion",
-                "started_at", "completed_at"):
+    for key in (
+        "name",
+        "details_url",
+        "external_id",
+        "status",
+        "conclusion",
+        "started_at",
+        "completed_at",
+    ):
         if key in body:
             run[key] = body[key]
     if "conclusion" in body:
@@ -501,9 +528,18 @@ def _run_fields(run: dict[str, Any], body: dict[str, Any]) -> None:
 
 @route("POST /repos/{owner}/{repo}/check-runs")
 def create_check_run(r: Request) -> tuple[int, Any, OK]:
-    run = {"id": r.state.new_id(), "name": "", "head_sha": r.body["head_sha"], "status": "queued",
-           "conclusion": None, "external_id": None, "details_url": None,
-           "started_at": now_iso(), "completed_at": None, "output": {}}
+    run = {
+        "id": r.state.new_id(),
+        "name": "",
+        "head_sha": r.body["head_sha"],
+        "status": "queued",
+        "conclusion": None,
+        "external_id": None,
+        "details_url": None,
+        "started_at": now_iso(),
+        "completed_at": None,
+        "output": {},
+    }
     _run_fields(run, r.body)
     r.repo["check_runs"][str(run["id"])] = run
     return 201, r.check_run(run), {}
@@ -552,19 +588,23 @@ def create_status(r: Request) -> tuple[int, Any, OK]:
         "created_at": now_iso(),
     }
     r.repo["statuses"].append(status)
-    return 201, {
-        "id": status["id"],
-        "node_id": f"SC_{status['id']}",
-        "url": f"{r.repo_url()}/statuses/{status['sha']}",
-        "state": status["state"],
-        "context": status["context"],
-        "description": status["description"],
-        "target_url": status["target_url"],
-        "creator": r.user(r.login or "ghost"),
-        "created_at": status["created_at"],
-        "updated_at": status["created_at"],
-        "avatar_url": None,
-    }, {}
+    return (
+        201,
+        {
+            "id": status["id"],
+            "node_id": f"SC_{status['id']}",
+            "url": f"{r.repo_url()}/statuses/{status['sha']}",
+            "state": status["state"],
+            "context": status["context"],
+            "description": status["description"],
+            "target_url": status["target_url"],
+            "creator": r.user(r.login or "ghost"),
+            "created_at": status["created_at"],
+            "updated_at": status["created_at"],
+            "avatar_url": None,
+        },
+        {},
+    )
 
 
 # -- git data ------------------------------------------------------------------------------
@@ -615,8 +655,14 @@ def create_commit(r: Request) -> tuple[int, Any, OK]:
     _object(r, r.body["tree"], "tree")
     for parent in r.body.get("parents", []):
         _object(r, parent, "commit")
-    sha = r.state.put_commit(r.repo, r.body["tree"], list(r.body.get("parents", [])),
-                             r.body["message"], r.login or "ghost", r.body.get("author"))
+    sha = r.state.put_commit(
+        r.repo,
+        r.body["tree"],
+        list(r.body.get("parents", [])),
+        r.body["message"],
+        r.login or "ghost",
+        r.body.get("author"),
+    )
     return 201, r.git_commit(sha), {}
 
 
@@ -714,8 +760,13 @@ def create_pull(r: Request) -> tuple[int, Any, OK]:
         issue = r.repo["issues"][str(pull["number"])]
         if pull["head"] == head and pull["base"] == r.body["base"] and issue["state"] == "open":
             raise HttpError(422, f"A pull request already exists for {r.params['owner']}:{head}.")
-    pull = r.state.add_pull(r.full_name, head=head, base=r.body["base"],
-                            title=r.body.get("title") or head, login=r.login or "ghost")
+    pull = r.state.add_pull(
+        r.full_name,
+        head=head,
+        base=r.body["base"],
+        title=r.body.get("title") or head,
+        login=r.login or "ghost",
+    )
     r.repo["issues"][str(pull["number"])]["body"] = r.body.get("body")
     return 201, r.pull(pull), {}
 
@@ -764,8 +815,12 @@ def dispatch(r: Request) -> tuple[int, Any, OK]:
     if f"refs/heads/{ref.removeprefix('refs/heads/')}" not in r.repo["refs"]:
         raise HttpError(422, f"No ref found for: {ref}")
     r.repo["dispatches"].append(
-        {"workflow": unquote(r.params["workflow_id"]), "ref": ref,
-         "inputs": r.body.get("inputs") or {}, "by": r.login}
+        {
+            "workflow": unquote(r.params["workflow_id"]),
+            "ref": ref,
+            "inputs": r.body.get("inputs") or {},
+            "by": r.login,
+        }
     )
     return 204, None, {}
 
@@ -776,11 +831,15 @@ def create_release(r: Request) -> tuple[int, Any, OK]:
     if any(rel["tag_name"] == tag for rel in r.repo["releases"].values()):
         raise HttpError(422, "Validation Failed")
     release = {
-        "id": r.state.new_id(), "tag_name": tag,
+        "id": r.state.new_id(),
+        "tag_name": tag,
         "target_commitish": r.body.get("target_commitish") or r.repo["default_branch"],
-        "name": r.body.get("name"), "body": r.body.get("body"),
-        "draft": bool(r.body.get("draft")), "prerelease": bool(r.body.get("prerelease")),
-        "created_at": now_iso(), "author": r.login or "ghost",
+        "name": r.body.get("name"),
+        "body": r.body.get("body"),
+        "draft": bool(r.body.get("draft")),
+        "prerelease": bool(r.body.get("prerelease")),
+        "created_at": now_iso(),
+        "author": r.login or "ghost",
     }
     r.repo["releases"][str(release["id"])] = release
     return 201, r.release(release), {}
@@ -804,8 +863,15 @@ class FakeGitHubServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], state: FakeState, *, prefix: str = "",
-                 state_file: Path | None = None, schemas: Schemas | None = None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: FakeState,
+        *,
+        prefix: str = "",
+        state_file: Path | None = None,
+        schemas: Schemas | None = None,
+    ) -> None:
         super().__init__(address, _Handler)
         self.state = state
         self.prefix = prefix.rstrip("/")
@@ -847,7 +913,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: FakeGitHubServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -896,7 +962,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._admin(method, path)
             return
         if server.prefix and path.startswith(server.prefix):
-            path = path[len(server.prefix):]
+            path = path[len(server.prefix) :]
         host = self.headers.get("Host", "127.0.0.1")
         base = f"http://{host}{server.prefix}"
         web = f"http://{host}"
@@ -916,7 +982,9 @@ class _Handler(BaseHTTPRequestHandler):
             if body is not None:
                 for violation in server.schemas.check_request(op, body):
                     self._violation("request " + violation)
-            request = Request(server, method, op, params, parse_qs(split.query), body, login, base, web)
+            request = Request(
+                server, method, op, params, parse_qs(split.query), body, login, base, web
+            )
             if fault and not fault.apply:
                 raise self._fault_error(fault)
             with state.lock:
@@ -981,8 +1049,11 @@ class _Handler(BaseHTTPRequestHandler):
             need = "read" if method == "GET" else "write"
             have = permissions.get(scope)
             if have is None or (need == "write" and have != "write"):
-                raise HttpError(403, "Resource not accessible by integration",
-                                {"X-Accepted-GitHub-Permissions": f"{scope}={need}"})
+                raise HttpError(
+                    403,
+                    "Resource not accessible by integration",
+                    {"X-Accepted-GitHub-Permissions": f"{scope}={need}"},
+                )
         return str(info["login"])
 
     @staticmethod
@@ -991,13 +1062,21 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
         if fault.kind == "secondary":
-            return HttpError(fault.status if fault.status in (403, 429) else 403,
-                             fault.message or SECONDARY_MESSAGE, headers)
+            return HttpError(
+                fault.status if fault.status in (403, 429) else 403,
+                fault.message or SECONDARY_MESSAGE,
+                headers,
+            )
         if fault.kind == "primary":
-            headers.update({"X-RateLimit-Remaining": "0",
-                            "X-RateLimit-Reset": str(int(time.time()) + (fault.retry_after or 60))})
-            return HttpError(403, fault.message or "API rate limit exceeded for installation.",
-                             headers)
+            headers.update(
+                {
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": str(int(time.time()) + (fault.retry_after or 60)),
+                }
+            )
+            return HttpError(
+                403, fault.message or "API rate limit exceeded for installation.", headers
+            )
         return HttpError(fault.status, fault.message or "Server Error", headers)
 
     def _admin(self, method: str, path: str) -> None:

@@ -177,7 +177,11 @@ class FakeState:
             parent = repo["refs"][ref]
             flat = gitobjects.flatten(repo["objects"], repo["objects"][parent]["tree"])
             for path, text in files.items():
-                flat[path] = {"mode": "100644", "type": "blob", "sha": self.put_blob(repo, text.encode())}
+                flat[path] = {
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": self.put_blob(repo, text.encode()),
+                }
             tree = gitobjects.store_tree(repo["objects"], flat)
             sha = self.put_commit(repo, tree, [parent], message, login)
             repo["refs"][ref] = sha

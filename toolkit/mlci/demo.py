@@ -12,7 +12,7 @@ CLI can show progress. Nothing here prints.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,13 +96,18 @@ def change_parameter(directory: Path) -> str:
 StepHook = Callable[[DemoStep], None]
 
 
-def _train(directory: Path, label: str, on_output: Callable[[str], None] | None) -> str:
+def _train(
+    directory: Path,
+    label: str,
+    on_output: Callable[[str], None] | None,
+    env: Mapping[str, str] | None,
+) -> str:
     from mlci.config import load_config
     from mlci.errors import GateFailed
     from mlci.train.run import run_training
 
     config = load_config(directory / "mlci.yaml")
-    record = run_training(config, directory, on_output=on_output)
+    record = run_training(config, directory, on_output=on_output, env=env)
     if not record.succeeded:
         raise GateFailed(
             f"{directory}: training the {label} failed: {'; '.join(record.errors)}",
@@ -119,8 +124,12 @@ def run_demo(
     force: bool = False,
     on_step: StepHook | None = None,
     on_output: Callable[[str], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DemoResult:
-    """Run the demo in `directory`; `on_step` hears of each step before it runs."""
+    """Run the demo in `directory`; `on_step` hears of each step before it runs.
+
+    `env` is the training command's environment (the CLI passes its own).
+    """
     from mlci.config import load_config
     from mlci.github.outbox import Outbox
     from mlci.report.build import build_report
@@ -142,7 +151,7 @@ def run_demo(
     commit_all(root, "Example churn project")
     step("Made it a git repository on branch main")
 
-    detail = _train(root, "baseline", on_output)
+    detail = _train(root, "baseline", on_output, env)
     commit_all(root, "Train the baseline model")
     step("Trained the baseline on main", detail)
 
@@ -151,7 +160,7 @@ def run_demo(
     commit_all(root, f"Try deeper trees ({change})")
     step(f"Opened branch {BRANCH}", f"params.yaml: {change}")
 
-    detail = _train(root, "candidate", on_output)
+    detail = _train(root, "candidate", on_output, env)
     commit_all(root, "Train the candidate model")
     step("Trained the candidate on the branch", detail)
 

@@ -21,16 +21,21 @@ def github_options(func: Callable[..., Any]) -> Callable[..., Any]:
         [
             click.option("--token", default=None, help="GitHub token (default: $GITHUB_TOKEN)."),
             click.option(
-                "--repo", "repository", default=None,
+                "--repo",
+                "repository",
+                default=None,
                 help="owner/name (default: $GITHUB_REPOSITORY).",
             ),
             click.option(
-                "--dry-run", is_flag=True,
+                "--dry-run",
+                is_flag=True,
                 help="Write to the outbox (.mlci/outbox/) instead of GitHub.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
             click.option(
-                "--outbox", type=click.Path(file_okay=False), default=None,
+                "--outbox",
+                type=click.Path(file_okay=False),
+                default=None,
                 help="Outbox folder for dry runs (default: .mlci/outbox).",
             ),
         ]

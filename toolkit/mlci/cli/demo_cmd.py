@@ -25,6 +25,8 @@ def demo(directory: str, force: bool, verbose: bool) -> None:
       mlci demo
       mlci demo /tmp/try-mlci --force
     """
+    import os
+
     from mlci.demo import DemoStep, run_demo
 
     started = time.monotonic()
@@ -40,7 +42,11 @@ def demo(directory: str, force: bool, verbose: bool) -> None:
 
     click.echo(f"mlci demo: running the whole loop in {directory}")
     result = run_demo(
-        directory, force=force, on_step=show, on_output=show_output if verbose else None
+        directory,
+        force=force,
+        on_step=show,
+        on_output=show_output if verbose else None,
+        env=dict(os.environ),
     )
     elapsed = time.monotonic() - started
     verdict = "passed" if result.gate_passed else f"failed ({', '.join(result.failed_gates)})"

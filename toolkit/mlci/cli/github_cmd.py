@@ -16,22 +16,43 @@ def _read(path: str, option: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise InputError(f"{path}: cannot read {option} ({error.strerror})",
-                         f"check the path given to {option}") from None
+        raise InputError(
+            f"{path}: cannot read {option} ({error.strerror})", f"check the path given to {option}"
+        ) from None
 
 
 @click.command("comment")
 @click.option("--key", required=True, help="Report key; one sticky comment per key and PR.")
-@click.option("--body-file", required=True, type=click.Path(dir_okay=False),
-              help="Markdown file with the comment body.")
-@click.option("--pr", "pr_number", type=int, default=None,
-              help="PR number (default: the PR of the current event).")
-@click.option("--author", default=None,
-              help="Login whose comments may be updated (default: the token's account).")
+@click.option(
+    "--body-file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Markdown file with the comment body.",
+)
+@click.option(
+    "--pr",
+    "pr_number",
+    type=int,
+    default=None,
+    help="PR number (default: the PR of the current event).",
+)
+@click.option(
+    "--author",
+    default=None,
+    help="Login whose comments may be updated (default: the token's account).",
+)
 @github_options
-def comment(key: str, body_file: str, pr_number: int | None, author: str | None,
-            token: str | None, repository: str | None, dry_run: bool, as_json: bool,
-            outbox: str | None) -> None:
+def comment(
+    key: str,
+    body_file: str,
+    pr_number: int | None,
+    author: str | None,
+    token: str | None,
+    repository: str | None,
+    dry_run: bool,
+    as_json: bool,
+    outbox: str | None,
+) -> None:
     """Create or update the sticky comment KEY on a pull request.
 
     The comment carries a hidden marker, so running again updates it in place.
@@ -50,39 +71,72 @@ def comment(key: str, body_file: str, pr_number: int | None, author: str | None,
     client, reason = open_client(token, repository, dry_run)
     if pr_number is None:
         pr_number = find_pull_request(client, load_event_context(os.environ))
-    result = upsert_comment(client, pr_number=pr_number, key=key, body=body, author=author,
-                            outbox=outbox_for(outbox))
+    result = upsert_comment(
+        client, pr_number=pr_number, key=key, body=body, author=author, outbox=outbox_for(outbox)
+    )
     if result.dry_run:
         text = dry_run_note(reason, result.outbox_path)
     else:
         text = f"comment {result.action}: {result.url}"
     if result.truncated:
         text += "\nnote: the body was cut to GitHub's limit"
-    emit(result, {"comment-id": result.comment_id or "", "comment-url": result.url or "",
-                  "action": result.action, "pull-request-number": result.pr_number or ""},
-         as_json, text)
+    emit(
+        result,
+        {
+            "comment-id": result.comment_id or "",
+            "comment-url": result.url or "",
+            "action": result.action,
+            "pull-request-number": result.pr_number or "",
+        },
+        as_json,
+        text,
+    )
 
 
 @click.command("check-run")
 @click.option("--name", required=True, help="Check name (one check run per name and commit).")
-@click.option("--sha", default=None, help="Commit SHA (default: the event's head SHA or $GITHUB_SHA).")
-@click.option("--status", default="completed", show_default=True,
-              type=click.Choice(["queued", "in_progress", "completed"]))
-@click.option("--conclusion", default=None,
-              type=click.Choice(["success", "failure", "neutral", "cancelled", "skipped",
-                                 "timed_out", "action_required"]))
+@click.option(
+    "--sha", default=None, help="Commit SHA (default: the event's head SHA or $GITHUB_SHA)."
+)
+@click.option(
+    "--status",
+    default="completed",
+    show_default=True,
+    type=click.Choice(["queued", "in_progress", "completed"]),
+)
+@click.option(
+    "--conclusion",
+    default=None,
+    type=click.Choice(
+        ["success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"]
+    ),
+)
 @click.option("--title", default="", help="Output title.")
-@click.option("--summary-file", type=click.Path(dir_okay=False), default=None,
-              help="Markdown summary.")
-@click.option("--text-file", type=click.Path(dir_okay=False), default=None,
-              help="Markdown details.")
+@click.option(
+    "--summary-file", type=click.Path(dir_okay=False), default=None, help="Markdown summary."
+)
+@click.option(
+    "--text-file", type=click.Path(dir_okay=False), default=None, help="Markdown details."
+)
 @click.option("--details-url", default=None, help="Link for 'Details' (default: the run URL).")
 @click.option("--id", "check_run_id", type=int, default=None, help="Update this check run.")
 @github_options
-def check_run(name: str, sha: str | None, status: str, conclusion: str | None, title: str,
-              summary_file: str | None, text_file: str | None, details_url: str | None,
-              check_run_id: int | None, token: str | None, repository: str | None,
-              dry_run: bool, as_json: bool, outbox: str | None) -> None:
+def check_run(
+    name: str,
+    sha: str | None,
+    status: str,
+    conclusion: str | None,
+    title: str,
+    summary_file: str | None,
+    text_file: str | None,
+    details_url: str | None,
+    check_run_id: int | None,
+    token: str | None,
+    repository: str | None,
+    dry_run: bool,
+    as_json: bool,
+    outbox: str | None,
+) -> None:
     """Create or update a check run; a commit status when the token may not write checks.
 
     \b
@@ -99,13 +153,19 @@ def check_run(name: str, sha: str | None, status: str, conclusion: str | None, t
     context = load_event_context(os.environ)
     sha = sha or context.head_sha or context.sha or os.environ.get("GITHUB_SHA")
     if not sha:
-        raise InputError("no commit to check: --sha not given and no event SHA",
-                         "pass --sha or run inside GitHub Actions")
+        raise InputError(
+            "no commit to check: --sha not given and no event SHA",
+            "pass --sha or run inside GitHub Actions",
+        )
     request = CheckRequest(
-        name=name, head_sha=sha, title=title,
+        name=name,
+        head_sha=sha,
+        title=title,
         summary=_read(summary_file, "--summary-file") if summary_file else "",
         text=_read(text_file, "--text-file") if text_file else None,
-        status=status, conclusion=conclusion, details_url=details_url or context.run_url,
+        status=status,
+        conclusion=conclusion,
+        details_url=details_url or context.run_url,
         check_run_id=check_run_id,
     )
     client, reason = open_client(token, repository, dry_run)
@@ -113,12 +173,22 @@ def check_run(name: str, sha: str | None, status: str, conclusion: str | None, t
     if result.kind == "dry-run":
         text = dry_run_note(reason, result.outbox_path)
     elif result.kind == "status":
-        text = (f"commit status '{name}' set to {result.state} "
-                f"(check runs not allowed: {result.fallback_reason})")
+        text = (
+            f"commit status '{name}' set to {result.state} "
+            f"(check runs not allowed: {result.fallback_reason})"
+        )
     else:
         text = f"check run {result.action}: {result.url}"
-    emit(result, {"check-run-id": result.check_run_id or "", "check-run-url": result.url or "",
-                  "kind": result.kind}, as_json, text)
+    emit(
+        result,
+        {
+            "check-run-id": result.check_run_id or "",
+            "check-run-url": result.url or "",
+            "kind": result.kind,
+        },
+        as_json,
+        text,
+    )
 
 
 @click.group(cls=GuardedGroup)
@@ -141,30 +211,58 @@ def _parse_files(specs: tuple[str, ...]) -> dict[str, bytes]:
         try:
             files[target] = Path(local).read_bytes()
         except OSError as error:
-            raise InputError(f"{local}: cannot read --file ({error.strerror})",
-                             "give LOCAL or LOCAL:PATH_IN_REPO of an existing file") from None
+            raise InputError(
+                f"{local}: cannot read --file ({error.strerror})",
+                "give LOCAL or LOCAL:PATH_IN_REPO of an existing file",
+            ) from None
     return files
 
 
 @retrain.command("open-pr")
-@click.option("--file", "files", multiple=True, required=True,
-              help="LOCAL or LOCAL:PATH_IN_REPO; repeat for several files.")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    required=True,
+    help="LOCAL or LOCAL:PATH_IN_REPO; repeat for several files.",
+)
 @click.option("--title", required=True, help="PR title.")
 @click.option("--body-file", type=click.Path(dir_okay=False), default=None, help="PR body.")
 @click.option("--label", "labels", multiple=True, help="Label (created if missing); repeatable.")
 @click.option("--reviewer", "reviewers", multiple=True, help="Reviewer login; repeatable.")
 @click.option("--branch", default="mlci/retrain", show_default=True, help="The one PR branch.")
 @click.option("--base", default=None, help="Base branch (default: the default branch).")
-@click.option("--message", "commit_message", default="mlci: retrain on new data",
-              show_default=True, help="Commit message.")
-@click.option("--workflow", default=None,
-              help="Workflow file to dispatch on the branch (PRs by GITHUB_TOKEN start none).")
+@click.option(
+    "--message",
+    "commit_message",
+    default="mlci: retrain on new data",
+    show_default=True,
+    help="Commit message.",
+)
+@click.option(
+    "--workflow",
+    default=None,
+    help="Workflow file to dispatch on the branch (PRs by GITHUB_TOKEN start none).",
+)
 @click.option("--input", "inputs", multiple=True, help="Workflow input KEY=VALUE; repeatable.")
 @github_options
-def open_pr(files: tuple[str, ...], title: str, body_file: str | None, labels: tuple[str, ...],
-            reviewers: tuple[str, ...], branch: str, base: str | None, commit_message: str,
-            workflow: str | None, inputs: tuple[str, ...], token: str | None,
-            repository: str | None, dry_run: bool, as_json: bool, outbox: str | None) -> None:
+def open_pr(
+    files: tuple[str, ...],
+    title: str,
+    body_file: str | None,
+    labels: tuple[str, ...],
+    reviewers: tuple[str, ...],
+    branch: str,
+    base: str | None,
+    commit_message: str,
+    workflow: str | None,
+    inputs: tuple[str, ...],
+    token: str | None,
+    repository: str | None,
+    dry_run: bool,
+    as_json: bool,
+    outbox: str | None,
+) -> None:
     """Commit files to the retraining branch and open or update its pull request.
 
     Never overwrites commits someone else pushed to the branch: comments instead.
@@ -184,24 +282,41 @@ def open_pr(files: tuple[str, ...], title: str, body_file: str | None, labels: t
             raise InputError(f"--input {item!r}: expected KEY=VALUE")
         workflow_inputs[name] = value
     request = RetrainRequest(
-        files=_parse_files(files), title=title,
+        files=_parse_files(files),
+        title=title,
         body=_read(body_file, "--body-file") if body_file else "",
-        branch=branch, base=base, labels=labels, reviewers=reviewers,
-        commit_message=commit_message, workflow=workflow, workflow_inputs=workflow_inputs,
+        branch=branch,
+        base=base,
+        labels=labels,
+        reviewers=reviewers,
+        commit_message=commit_message,
+        workflow=workflow,
+        workflow_inputs=workflow_inputs,
     )
     client, reason = open_client(token, repository, dry_run)
     result = open_retrain_pr(client, request, outbox=outbox_for(outbox))
     if result.dry_run:
         text = dry_run_note(reason, result.outbox_path)
     elif result.blocked:
-        text = (f"warning: {branch} has commits by {', '.join(result.blocked_by)}; "
-                f"left it alone" + (f" and commented: {result.comment_url}"
-                                     if result.comment_url else ""))
+        text = f"warning: {branch} has commits by {', '.join(result.blocked_by)}; left it alone" + (
+            f" and commented: {result.comment_url}" if result.comment_url else ""
+        )
     else:
-        text = (f"pull request #{result.pr_number} {result.pr_action}: {result.pr_url}"
-                + ("" if result.pushed else " (files unchanged, nothing pushed)")
-                + (f"; dispatched {workflow}" if result.dispatched else ""))
-    emit(result, {"pull-request-number": result.pr_number or "",
-                  "pull-request-url": result.pr_url or "", "branch": branch,
-                  "head-sha": result.head_sha or "", "blocked": result.blocked,
-                  "pushed": result.pushed}, as_json, text)
+        text = (
+            f"pull request #{result.pr_number} {result.pr_action}: {result.pr_url}"
+            + ("" if result.pushed else " (files unchanged, nothing pushed)")
+            + (f"; dispatched {workflow}" if result.dispatched else "")
+        )
+    emit(
+        result,
+        {
+            "pull-request-number": result.pr_number or "",
+            "pull-request-url": result.pr_url or "",
+            "branch": branch,
+            "head-sha": result.head_sha or "",
+            "blocked": result.blocked,
+            "pushed": result.pushed,
+        },
+        as_json,
+        text,
+    )

@@ -179,7 +179,9 @@ def parse_values(series: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
         return parsed, present & parsed.isna()
     if kind == "datetime":
         if types.is_datetime64_any_dtype(series):
-            return series, present & False
+            # Naive stamps (Parquet often has them) are read as UTC, like parsed text.
+            utc = series.dt.tz_convert("UTC") if series.dt.tz else series.dt.tz_localize("UTC")
+            return utc, present & False
         parsed = pd.to_datetime(
             series.astype("string"), errors="coerce", utc=True, format="ISO8601"
         )

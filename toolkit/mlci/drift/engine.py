@@ -438,6 +438,7 @@ def run_check(
         correction=config.correction,
         alpha=config.alpha,
         retrain=decision,
+        compared=len(features),
         sample=sample,
         performance=performance,
         notes=tuple(notes),

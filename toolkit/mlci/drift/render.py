@@ -29,7 +29,7 @@ def _statistic(column: ColumnResult) -> str:
 def headline(result: DriftResult) -> str:
     verdict = "drift detected" if result.dataset_drift else "no dataset drift"
     drifted = len(result.drifted_columns)
-    total = len([c for c in result.features if c.kind != "text"])
+    total = result.compared
     retrain = "retrain" if result.retrain.retrain else "no retraining"
     return (
         f"{verdict}: {drifted} of {total} columns drifted ({result.drift_share:.0%}, "

@@ -143,6 +143,7 @@ class DriftResult:
     correction: str
     alpha: float
     retrain: RetrainDecision
+    compared: int = 0  # reference feature columns counted in the drift share
     sample: float | None = None
     performance: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
@@ -176,7 +177,7 @@ class DriftResult:
                 "drift_share": self.drift_share,
                 "share_threshold": self.share_threshold,
                 "drifted_columns": list(self.drifted_columns),
-                "columns_compared": len(self.features),
+                "columns_compared": self.compared,
                 "correction": self.correction,
                 "alpha": self.alpha,
             },

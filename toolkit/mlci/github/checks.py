@@ -23,7 +23,13 @@ if TYPE_CHECKING:
 
 SUMMARY_LIMIT = 65535
 CONCLUSIONS = (
-    "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"
+    "success",
+    "failure",
+    "neutral",
+    "cancelled",
+    "skipped",
+    "timed_out",
+    "action_required",
 )
 STATUSES = ("queued", "in_progress", "completed")
 # Commit statuses know only four states.
@@ -74,8 +80,10 @@ def _validate(request: CheckRequest) -> None:
             f"--conclusion: {request.conclusion!r} is not one of {', '.join(CONCLUSIONS)}"
         )
     if request.status == "completed" and request.conclusion is None:
-        raise InputError("--conclusion is required when --status is completed",
-                         "add --conclusion success (or failure, neutral, ...)")
+        raise InputError(
+            "--conclusion is required when --status is completed",
+            "add --conclusion success (or failure, neutral, ...)",
+        )
 
 
 def _output(request: CheckRequest) -> dict[str, Any]:
@@ -96,12 +104,23 @@ def publish_check(
     if client is None:
         from mlci.github.outbox import Outbox
 
-        data = {"name": request.name, "head_sha": request.head_sha, "status": request.status,
-                "conclusion": request.conclusion, "details_url": request.details_url,
-                "output": _output(request)}
+        data = {
+            "name": request.name,
+            "head_sha": request.head_sha,
+            "status": request.status,
+            "conclusion": request.conclusion,
+            "details_url": request.details_url,
+            "output": _output(request),
+        }
         entry = (outbox or Outbox()).write_json("check-run", request.name, data)
-        return CheckResult("dry-run", "dry-run", request.name, request.head_sha,
-                           state=request.conclusion or request.status, outbox_path=entry.path)
+        return CheckResult(
+            "dry-run",
+            "dry-run",
+            request.name,
+            request.head_sha,
+            state=request.conclusion or request.status,
+            outbox_path=entry.path,
+        )
     try:
         return _check_run(client, request)
     except GitHubServiceError as error:
@@ -145,21 +164,40 @@ def _check_run(client: GitHubClient, request: CheckRequest) -> CheckResult:
             lookup=find,
         )
         action = "created"
-    return CheckResult("check_run", action, request.name, request.head_sha, run.id, run.html_url,
-                       state=request.conclusion or request.status)
+    return CheckResult(
+        "check_run",
+        action,
+        request.name,
+        request.head_sha,
+        run.id,
+        run.html_url,
+        state=request.conclusion or request.status,
+    )
 
 
 def _status(client: GitHubClient, request: CheckRequest, reason: str) -> CheckResult:
     state = STATUS_STATE.get(request.conclusion or "", "pending")
     if request.status != "completed":
         state = "pending"
-    params: dict[str, Any] = {"state": state, "context": request.name,
-                              "description": (request.title or request.name)[:140]}
+    params: dict[str, Any] = {
+        "state": state,
+        "context": request.name,
+        "description": (request.title or request.name)[:140],
+    }
     if request.details_url:
         params["target_url"] = request.details_url
     commit = client.repo.get_commit(request.head_sha)
     # A status is keyed by its context: posting it twice changes nothing visible.
-    status = client.call(f"setting commit status '{request.name}'",
-                         lambda: commit.create_status(**params))
-    return CheckResult("status", "created", request.name, request.head_sha, None,
-                       status.url, state=state, fallback_reason=reason)
+    status = client.call(
+        f"setting commit status '{request.name}'", lambda: commit.create_status(**params)
+    )
+    return CheckResult(
+        "status",
+        "created",
+        request.name,
+        request.head_sha,
+        None,
+        status.url,
+        state=state,
+        fallback_reason=reason,
+    )

@@ -29,7 +29,7 @@ class ClientSettings:
     token: str
     repository: str
     api_url: str = DEFAULT_API_URL
-    timeout: float = 20.0  # seconds per request (connect and read)
+    timeout: int = 20  # seconds per request (connect and read); PyGithub wants an int
     per_page: int = 100  # fewest pages for comment scans
     # PyGithub's throttle (real sleeps): GitHub asks for pauses between writes to avoid
     # secondary rate limits; tests set both to 0.
@@ -65,7 +65,7 @@ class GitHubClient:
         self.gh = Github(
             auth=Auth.Token(settings.token),
             base_url=settings.api_url.rstrip("/"),
-            timeout=settings.timeout,  # type: ignore[arg-type]
+            timeout=settings.timeout,
             per_page=settings.per_page,
             retry=None,  # mlci.github.retry decides (see its docstring)
             seconds_between_requests=settings.seconds_between_requests,

@@ -128,11 +128,13 @@ def upsert_comment(
         first = existing[0]
         removed = _remove_duplicates(client, existing[1:])
         if first.body == full:
-            return _result("unchanged", key, pr_number, first, truncated=truncated,
-                           duplicates_removed=removed)
+            return _result(
+                "unchanged", key, pr_number, first, truncated=truncated, duplicates_removed=removed
+            )
         client.call(f"updating comment {first.id} on PR #{pr_number}", lambda: first.edit(full))
-        return _result("updated", key, pr_number, first, truncated=truncated,
-                       duplicates_removed=removed)
+        return _result(
+            "updated", key, pr_number, first, truncated=truncated, duplicates_removed=removed
+        )
 
     def lookup() -> IssueComment | None:
         found = find_sticky_comments(client, pr_number, key, login)
@@ -153,8 +155,9 @@ def upsert_comment(
         removed = _remove_duplicates(client, after[1:])
         if winner.body != full:
             client.call(f"updating comment {winner.id}", lambda: winner.edit(full))
-        return _result("updated", key, pr_number, winner, truncated=truncated,
-                       duplicates_removed=removed)
+        return _result(
+            "updated", key, pr_number, winner, truncated=truncated, duplicates_removed=removed
+        )
     return _result("created", key, pr_number, created, truncated=truncated)
 
 

@@ -54,7 +54,9 @@ def describe_failure(error: BaseException, action: str) -> GitHubServiceError:
     """The one place a non-retryable GitHub failure becomes a message and a hint."""
     info = response_info(error)
     if info is None:
-        return GitHubServiceError(f"{action} failed: {error}", "check GITHUB_API_URL and the network")
+        return GitHubServiceError(
+            f"{action} failed: {error}", "check GITHUB_API_URL and the network"
+        )
     status, headers, message = info
     accepted = headers.get("x-accepted-github-permissions", "")
     if status == 401:

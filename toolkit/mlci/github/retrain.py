@@ -13,6 +13,7 @@ can be dispatched on the branch (`workflow`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,7 @@ def open_retrain_pr(
         )
         created = pushed = True
     elif pushed:
+
         def fast_forward() -> None:
             ref = repo.get_git_ref(f"heads/{request.branch}")
             ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
@@ -127,8 +129,8 @@ def open_retrain_pr(
             if error.status != 422:
                 raise
             # Not a fast-forward any more: someone pushed since we looked.
-            tip = client.call("reading the branch tip",
-                              lambda: repo.get_git_commit(_ref_sha(client, repo, request.branch)))
+            moved = _ref_sha(client, repo, request.branch) or new_sha
+            tip = client.call("reading the branch tip", lambda: repo.get_git_commit(moved))
             return _blocked(client, request, base, tip, pr)
 
     pr, pr_action = _open_or_update_pr(client, repo, request, base, pr)
@@ -140,13 +142,25 @@ def open_retrain_pr(
         # Not repeated after an ambiguous failure: two training runs would be worse.
         client.call(
             f"dispatching workflow {request.workflow} on {request.branch}",
-            lambda: workflow.create_dispatch(request.branch, dict(request.workflow_inputs),
-                                             throw=True),
+            lambda: workflow.create_dispatch(
+                request.branch, dict(request.workflow_inputs), throw=True
+            ),
             safe=False,
         )
         dispatched = True
-    return RetrainResult(request.branch, base, new_sha, pushed, created, pr.number, pr.html_url,
-                         pr_action, labels_created, reviewers, dispatched=dispatched)
+    return RetrainResult(
+        request.branch,
+        base,
+        new_sha,
+        pushed,
+        created,
+        pr.number,
+        pr.html_url,
+        pr_action,
+        labels_created,
+        reviewers,
+        dispatched=dispatched,
+    )
 
 
 def _dry_run(request: RetrainRequest, outbox: Outbox | None) -> RetrainResult:
@@ -155,14 +169,24 @@ def _dry_run(request: RetrainRequest, outbox: Outbox | None) -> RetrainResult:
     box = outbox or Outbox()
     files = {path: (c if isinstance(c, bytes) else c.encode()) for path, c in request.files.items()}
     box.write_files("retrain", request.branch, files)
-    entry = box.write_json("retrain-pr", request.branch, {
-        "branch": request.branch, "base": request.base, "title": request.title,
-        "body": request.body, "labels": list(request.labels),
-        "reviewers": list(request.reviewers), "files": sorted(files),
-        "workflow": request.workflow, "workflow_inputs": dict(request.workflow_inputs),
-    })
-    return RetrainResult(request.branch, request.base or "", pr_action="dry-run",
-                         outbox_path=entry.path)
+    entry = box.write_json(
+        "retrain-pr",
+        request.branch,
+        {
+            "branch": request.branch,
+            "base": request.base,
+            "title": request.title,
+            "body": request.body,
+            "labels": list(request.labels),
+            "reviewers": list(request.reviewers),
+            "files": sorted(files),
+            "workflow": request.workflow,
+            "workflow_inputs": dict(request.workflow_inputs),
+        },
+    )
+    return RetrainResult(
+        request.branch, request.base or "", pr_action="dry-run", outbox_path=entry.path
+    )
 
 
 def _ref_sha(client: GitHubClient, repo: Repository, branch: str) -> str | None:
@@ -207,16 +231,20 @@ def _commit_files(
             continue
         data = content if isinstance(content, bytes) else b""
         # Blobs are content-addressed: sending one twice creates nothing new.
-        blob = client.call(f"uploading {path}", lambda d=data: repo.create_git_blob(
-            base64.b64encode(d).decode(), "base64"))
+        encoded = base64.b64encode(data).decode()
+        blob = client.call(
+            f"uploading {path}",
+            functools.partial(repo.create_git_blob, encoded, "base64"),
+        )
         elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
     tree = client.call("writing the tree", lambda: repo.create_git_tree(elements, parent.tree))
     if tree.sha == parent.tree.sha:
         return str(parent.sha)
     message = f"{request.commit_message.rstrip()}\n\n{TRAILER}\n"
     # An unreferenced duplicate commit is harmless, so this may be repeated.
-    commit = client.call("writing the commit",
-                         lambda: repo.create_git_commit(message, tree, [parent]))
+    commit = client.call(
+        "writing the commit", lambda: repo.create_git_commit(message, tree, [parent])
+    )
     return str(commit.sha)
 
 
@@ -230,8 +258,9 @@ def _open_or_update_pr(
     if pr is None:
         found = client.call(
             f"opening the PR for {request.branch}",
-            lambda: repo.create_pull(base=base, head=request.branch, title=request.title,
-                                     body=request.body),
+            lambda: repo.create_pull(
+                base=base, head=request.branch, title=request.title, body=request.body
+            ),
             safe=False,
             lookup=lambda: _find_pr(client, repo, request.branch, base),
         )
@@ -239,8 +268,9 @@ def _open_or_update_pr(
     if pr.title == request.title and (pr.body or "") == request.body:
         return pr, "unchanged"
     target = pr
-    client.call(f"updating PR #{pr.number}",
-                lambda: target.edit(title=request.title, body=request.body))
+    client.call(
+        f"updating PR #{pr.number}", lambda: target.edit(title=request.title, body=request.body)
+    )
     return pr, "updated"
 
 
@@ -262,9 +292,12 @@ def _ensure_labels(
 
         if client.call(f"reading label {name}", exists) is None:
             try:
-                client.call(f"creating label {name}",
-                            lambda n=name: repo.create_label(n, LABEL_COLOR),
-                            safe=False, lookup=exists)
+                client.call(
+                    f"creating label {name}",
+                    functools.partial(repo.create_label, name, LABEL_COLOR),
+                    safe=False,
+                    lookup=exists,
+                )
                 created.append(name)
             except GitHubServiceError as error:
                 if error.status != 422:  # 422: it exists after all (a parallel run)
@@ -286,8 +319,10 @@ def _request_reviewers(
     asked = {user.login for user in pr.requested_reviewers}
     todo = [login for login in reviewers if login not in asked and login != pr.user.login]
     if todo:
-        client.call(f"requesting reviews on PR #{pr.number}",
-                    lambda: pr.create_review_request(reviewers=todo))
+        client.call(
+            f"requesting reviews on PR #{pr.number}",
+            lambda: pr.create_review_request(reviewers=todo),
+        )
     return tuple(todo)
 
 
@@ -299,17 +334,25 @@ def _blocked(
     pr: PullRequest | None,
 ) -> RetrainResult:
     who = tip.author.name if tip.author else "someone"
+    listed = ", ".join(f"`{p}`" for p in sorted(request.files))
     comment_url = None
     if pr is not None:
         body = (
             f"mlci did not update `{request.branch}`: its latest commit "
             f"({tip.sha[:7]} by {who}) was not made by mlci, and mlci never overwrites "
             "other people's commits.\n\n"
-            f"New retraining files were ready: {', '.join(f'`{p}`' for p in sorted(request.files))}."
+            f"New retraining files were ready: {listed}."
             "\n\nTo let mlci update the branch again, merge or close this PR "
             "(and delete the branch), then run the retraining workflow again."
         )
         comment_url = upsert_comment(client, pr_number=pr.number, key=BLOCKED_KEY, body=body).url
-    return RetrainResult(request.branch, base, tip.sha, pr_number=pr.number if pr else None,
-                         pr_url=pr.html_url if pr else None, blocked=True, blocked_by=(who,),
-                         comment_url=comment_url)
+    return RetrainResult(
+        request.branch,
+        base,
+        tip.sha,
+        pr_number=pr.number if pr else None,
+        pr_url=pr.html_url if pr else None,
+        blocked=True,
+        blocked_by=(who,),
+        comment_url=comment_url,
+    )

@@ -128,16 +128,17 @@ class Retrier:
                 if not verdict.retry:
                     raise describe_failure(error, action) from None
                 if verdict.ambiguous and not safe:
+                    info = response_info(error)
                     if lookup is None:
                         raise GitHubServiceError(
                             f"{action} failed ({verdict.reason}) and was not repeated, "
                             "because GitHub may have applied it",
                             "check the result on GitHub, then run the command again",
-                            status=response_info(error)[0] if response_info(error) else None,
+                            status=info[0] if info else None,
                         ) from None
                     found = lookup()
                     if found is not None:
-                        return found  # type: ignore[no-any-return]
+                        return found
                 if attempt >= self.policy.max_attempts:
                     raise GitHubServiceError(
                         f"{action} failed after {attempt} attempts (last: {verdict.reason})",

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlci.gitutil import GitError, show_file
 from mlci.metrics.flatten import Scalar, flatten
 from mlci.metrics.formats import parser_for
-from mlci.metrics.git import GitError, show_file
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlci.metrics.git import rev_parse
+from mlci.gitutil import rev_parse
 from mlci.metrics.load import MetricFile, MetricSet, load_metrics, parse_metric_text
 
 WORKSPACE = "workspace"

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mlci.config.schema import MlciConfig
+from mlci.gitutil import git_state
 from mlci.metrics.diff import MetricsDiff, diff_metrics, diff_params
-from mlci.metrics.git import git_state
 from mlci.metrics.load import MetricSet, load_metrics
 from mlci.metrics.render import diff_to_dict, json_value
 from mlci.report.cap import GITHUB_COMMENT_LIMIT, cap_markdown

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.metrics.git import GitError, list_dir, show_file
+from mlci.gitutil import GitError, list_dir, show_file
 
 PlotKind = Literal["curve", "bar", "matrix"]
 PLOT_SUFFIXES = (".csv", ".tsv", ".json")

@@ -7,12 +7,15 @@ can crash the interpreter: none of that should happen inside `mlci` itself.
 Standard library only (plus the framework probed), so it runs with any Python.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
+from typing import Any
 
 
-def probe_torch(info):
+def probe_torch(info: dict[str, Any]) -> None:
     import torch
 
     info.update(version=torch.__version__, cuda_build=torch.version.cuda)
@@ -28,7 +31,7 @@ def probe_torch(info):
     info.update(gpu_available=bool(names), device_count=len(names), devices=names)
 
 
-def probe_jax(info):
+def probe_jax(info: dict[str, Any]) -> None:
     # Without this, the first GPU use reserves 75% of the GPU's memory.
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     import jax
@@ -47,7 +50,7 @@ def probe_jax(info):
     )
 
 
-def probe_cupy(info):
+def probe_cupy(info: dict[str, Any]) -> None:
     import cupy
 
     info["version"] = cupy.__version__
@@ -67,9 +70,9 @@ def probe_cupy(info):
 PROBES = {"torch": probe_torch, "jax": probe_jax, "cupy": probe_cupy}
 
 
-def main():
+def main() -> None:
     # Filled in as the probe goes, so a failure keeps what was learnt before it.
-    info = {}
+    info: dict[str, Any] = {}
     try:
         PROBES[sys.argv[1]](info)
     except Exception as error:

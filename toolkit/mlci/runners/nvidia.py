@@ -53,7 +53,7 @@ def _int(text: str) -> int | None:
 
 def parse_query(output: str) -> tuple[GpuInfo, ...]:
     """GPUs from the CSV query's output; blank lines and short rows are skipped."""
-    gpus = []
+    gpus: list[GpuInfo] = []
     for row in csv.reader(output.splitlines(), skipinitialspace=True):
         if len(row) < len(QUERY_FIELDS):
             continue

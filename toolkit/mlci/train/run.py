@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mlci.config.schema import MlciConfig
-from mlci.metrics.git import git_state
+from mlci.gitutil import git_state
 from mlci.metrics.load import load_metrics
 from mlci.train.hashing import digest_path
 from mlci.train.record import RunRecord, record_path, run_folder, save_run

@@ -16,7 +16,7 @@ from typing import Literal
 
 from mlci.config.schema import MlciConfig
 from mlci.errors import InputError
-from mlci.metrics.git import rev_parse
+from mlci.gitutil import rev_parse
 from mlci.metrics.load import MetricFile, MetricSet, load_metrics, parse_metric_text
 from mlci.train.record import RunRecord, find_run_for_commit, record_path
 
