@@ -26,8 +26,11 @@ import resource, sys, time, json
 started = time.perf_counter()
 {body}
 elapsed = time.perf_counter() - started
-print(json.dumps({{"seconds": elapsed,
-    "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}), file=sys.stderr)
+usage = resource.getrusage(resource.RUSAGE_SELF)
+# VmHWM is this process's own peak; ru_maxrss would include the parent's before exec.
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(json.dumps({{"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
+    "peak_mib": int(hwm) / 1024}}), file=sys.stderr)
 """
 
 CLI = """

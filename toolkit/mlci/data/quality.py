@@ -215,8 +215,20 @@ class _KeyTracker:
         repeated = np.zeros(len(keys), dtype=bool)
         idx = np.flatnonzero(complete)
         subset = hashes[idx]
-        repeated[idx] = pd.Series(subset).duplicated().to_numpy() | np.isin(subset, self.seen)
-        self.seen = np.union1d(self.seen, subset)
+        # Sorting beats hash sets here: a stable sort keeps the first of equal keys
+        # first, so "equal to its sorted predecessor" marks exactly the later repeats.
+        order = np.argsort(subset, kind="stable")
+        ordered = subset[order]
+        later = np.zeros(len(ordered), dtype=bool)
+        later[1:] = ordered[1:] == ordered[:-1]
+        within = np.empty(len(ordered), dtype=bool)
+        within[order] = later
+        before = np.zeros(len(subset), dtype=bool)
+        if len(self.seen):
+            spot = np.minimum(np.searchsorted(self.seen, subset), len(self.seen) - 1)
+            before = self.seen[spot] == subset
+        repeated[idx] = within | before
+        self.seen = np.sort(np.concatenate([self.seen, ordered[~later]]))
         return repeated
 
 
