@@ -63,9 +63,7 @@ def config_text(batch_rows: int) -> str:
         f"      cat{i}: {{allowed: [a, b, c, d], nullable: false}}" for i in range(5)
     )
     text = "\n".join(f"      code{i}: {{regex: 'K\\d{{5}}'}}" for i in range(3))
-    return CONFIG.format(
-        batch_rows=batch_rows, numeric=numeric, categorical=categorical, text=text
-    )
+    return CONFIG.format(batch_rows=batch_rows, numeric=numeric, categorical=categorical, text=text)
 
 
 CHILD = textwrap.dedent(

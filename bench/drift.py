@@ -142,42 +142,85 @@ def main() -> None:
 
     arrow_mib = pq.read_table(cur).nbytes / 2**20
     del frame
-    print(f"data: {n:,} rows x {NUMERIC + CATEGORICAL} columns ({NUMERIC} numeric, "
-          f"{CATEGORICAL} categorical); current in memory: {pandas_mib:.0f} MiB as pandas "
-          f"(categories as category dtype), {arrow_mib:.0f} MiB as Arrow")
+    print(
+        f"data: {n:,} rows x {NUMERIC + CATEGORICAL} columns ({NUMERIC} numeric, "
+        f"{CATEGORICAL} categorical); current in memory: {pandas_mib:.0f} MiB as pandas "
+        f"(categories as category dtype), {arrow_mib:.0f} MiB as Arrow"
+    )
 
     prof = measure(CLI.format(args=["drift", "profile", str(ref), "-o", str(profile)]))
-    print(f"mlci drift profile (end to end): {prof['seconds']:.2f} s, peak {prof['peak_mib']:.0f} MiB,"
-          f" profile file {profile.stat().st_size / 1024:.1f} KiB   [goal < 3 s, < 100 KiB]")
+    print(
+        f"mlci drift profile (end to end): {prof['seconds']:.2f} s, peak {prof['peak_mib']:.0f} MiB,"
+        f" profile file {profile.stat().st_size / 1024:.1f} KiB   [goal < 3 s, < 100 KiB]"
+    )
     out = DATA / "drift-result.json"
-    check = measure(CLI.format(args=[
-        "drift", "check", "--reference", str(profile), "--current", str(cur), "--json", str(out),
-        "--quiet",
-    ]))
+    check = measure(
+        CLI.format(
+            args=[
+                "drift",
+                "check",
+                "--reference",
+                str(profile),
+                "--current",
+                str(cur),
+                "--json",
+                str(out),
+                "--quiet",
+            ]
+        )
+    )
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "mlci", "drift", "check", "--reference", str(profile),
-         "--current", str(cur), "--quiet"], capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mlci",
+            "drift",
+            "check",
+            "--reference",
+            str(profile),
+            "--current",
+            str(cur),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
     )
     wall = time.perf_counter() - started
-    print(f"mlci drift check vs profile: {check['seconds']:.2f} s in-process, "
-          f"{wall:.2f} s wall as a fresh `python -m mlci` process, peak {check['peak_mib']:.0f} MiB "
-          f"= {check['peak_mib'] / pandas_mib:.2f}x pandas size, "
-          f"{check['peak_mib'] / arrow_mib:.2f}x Arrow size   [goal < 3 s, <= 1.5x]")
+    print(
+        f"mlci drift check vs profile: {check['seconds']:.2f} s in-process, "
+        f"{wall:.2f} s wall as a fresh `python -m mlci` process, peak {check['peak_mib']:.0f} MiB "
+        f"= {check['peak_mib'] / pandas_mib:.2f}x pandas size, "
+        f"{check['peak_mib'] / arrow_mib:.2f}x Arrow size   [goal < 3 s, <= 1.5x]"
+    )
     print(f"  -> {done.stdout.strip()}")
     result = json.loads(out.read_text())
     print(f"  -> drifted: {', '.join(result['dataset']['drifted_columns'])}")
 
     scipy = measure(SCIPY_LOOP.format(ref=str(ref), cur=str(cur)))
     ratio = wall / scipy["seconds"]
-    print(f"scipy loop (read both with pandas, ks_2samp x{NUMERIC}, chi2_contingency "
-          f"x{CATEGORICAL}): {scipy['seconds']:.2f} s (of which reading {scipy['read_seconds']:.2f} s),"
-          f" peak {scipy['peak_mib']:.0f} MiB; mlci/scipy = {ratio:.2f}x   [goal <= 0.35x]")
-    raw = measure(CLI.format(args=[
-        "drift", "check", "--reference", str(ref), "--current", str(cur), "--quiet",
-    ]))
-    print(f"mlci drift check vs raw reference (exact scipy statistics): {raw['seconds']:.2f} s, "
-          f"peak {raw['peak_mib']:.0f} MiB")
+    print(
+        f"scipy loop (read both with pandas, ks_2samp x{NUMERIC}, chi2_contingency "
+        f"x{CATEGORICAL}): {scipy['seconds']:.2f} s (of which reading {scipy['read_seconds']:.2f} s),"
+        f" peak {scipy['peak_mib']:.0f} MiB; mlci/scipy = {ratio:.2f}x   [goal <= 0.35x]"
+    )
+    raw = measure(
+        CLI.format(
+            args=[
+                "drift",
+                "check",
+                "--reference",
+                str(ref),
+                "--current",
+                str(cur),
+                "--quiet",
+            ]
+        )
+    )
+    print(
+        f"mlci drift check vs raw reference (exact scipy statistics): {raw['seconds']:.2f} s, "
+        f"peak {raw['peak_mib']:.0f} MiB"
+    )
 
     if args.skip_evidently:
         print("Evidently: skipped (--skip-evidently)")
@@ -186,23 +229,47 @@ def main() -> None:
     else:
         try:
             ev = measure(EVIDENTLY.format(ref=str(ref), cur=str(cur)), str(EVIDENTLY_PYTHON))
-            print(f"Evidently DataDriftPreset: {ev['seconds']:.1f} s, peak {ev['peak_mib']:.0f} MiB;"
-                  f" mlci is {ev['seconds'] / wall:.0f}x faster   [goal >= 40x]")
+            print(
+                f"Evidently DataDriftPreset: {ev['seconds']:.1f} s, peak {ev['peak_mib']:.0f} MiB;"
+                f" mlci is {ev['seconds'] / wall:.0f}x faster   [goal >= 40x]"
+            )
         except RuntimeError as error:
             print(f"Evidently: failed: {str(error).strip().splitlines()[-1]}")
 
     if not args.skip_big:
         big = write(DATA / f"current-{args.big_rows}.parquet", args.big_rows, 3, True)
-        run = measure(CLI.format(args=[
-            "drift", "check", "--reference", str(profile), "--current", str(big), "--quiet",
-        ]))
-        print(f"mlci drift check, {args.big_rows:,} rows streamed from Parquet: "
-              f"{run['seconds']:.2f} s, peak {run['peak_mib']:.0f} MiB   [goal < 1024 MiB]")
-        bigprof = measure(CLI.format(args=[
-            "drift", "profile", str(big), "-o", str(DATA / "profile-big.json"),
-        ]))
-        print(f"mlci drift profile, {args.big_rows:,} rows (two passes): "
-              f"{bigprof['seconds']:.2f} s, peak {bigprof['peak_mib']:.0f} MiB")
+        run = measure(
+            CLI.format(
+                args=[
+                    "drift",
+                    "check",
+                    "--reference",
+                    str(profile),
+                    "--current",
+                    str(big),
+                    "--quiet",
+                ]
+            )
+        )
+        print(
+            f"mlci drift check, {args.big_rows:,} rows streamed from Parquet: "
+            f"{run['seconds']:.2f} s, peak {run['peak_mib']:.0f} MiB   [goal < 1024 MiB]"
+        )
+        bigprof = measure(
+            CLI.format(
+                args=[
+                    "drift",
+                    "profile",
+                    str(big),
+                    "-o",
+                    str(DATA / "profile-big.json"),
+                ]
+            )
+        )
+        print(
+            f"mlci drift profile, {args.big_rows:,} rows (two passes): "
+            f"{bigprof['seconds']:.2f} s, peak {bigprof['peak_mib']:.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -293,6 +293,4 @@ def test_run_checks_reads_parquet_types(tmp_path):
     assert report.rows == 3 and report.columns == ("n", "t")
     assert report.checks == 5  # two required-column checks, two type checks, freshness
     # Naive Parquet timestamps are read as UTC: 2024-01-01 is 152 days before NOW.
-    assert [f.message for f in report.failures] == [
-        "newest row is 152.0 days old, more than 100"
-    ]
+    assert [f.message for f in report.failures] == ["newest row is 152.0 days old, more than 100"]

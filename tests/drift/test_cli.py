@@ -30,11 +30,31 @@ def test_profile_then_check_with_every_output(files, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("wrote p.json: 5 columns, 3,000 rows, ")
     (files / "gh-out").write_text("")
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(files / "gh-out"),
-           "GITHUB_STEP_SUMMARY": str(files / "summary.md")}
-    result = run("drift", "check", "--reference", "p.json", "--current", "cur.parquet",
-                 "--json", "r.json", "--md", "r.md", "--html", "r.html",
-                 "--decision", "d.json", "--drift-share", "0.3", "--fail-on-drift", env=env)
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(files / "gh-out"),
+        "GITHUB_STEP_SUMMARY": str(files / "summary.md"),
+    }
+    result = run(
+        "drift",
+        "check",
+        "--reference",
+        "p.json",
+        "--current",
+        "cur.parquet",
+        "--json",
+        "r.json",
+        "--md",
+        "r.md",
+        "--html",
+        "r.html",
+        "--decision",
+        "d.json",
+        "--drift-share",
+        "0.3",
+        "--fail-on-drift",
+        env=env,
+    )
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[0] == (
         "drift detected: 2 of 5 columns drifted (40%, threshold 30%); decision: retrain"
@@ -66,8 +86,13 @@ def test_check_from_config_and_overrides(files, monkeypatch):
     assert result.exit_code == 0, result.output
     report = json.loads((files / "r.json").read_text())
     tests = {c["name"]: c["test"] for c in report["columns"]}
-    assert tests == {"tenure": "wasserstein", "charges": "wasserstein", "calls": "psi",
-                     "contract": "jensenshannon", "paperless": "jensenshannon"}
+    assert tests == {
+        "tenure": "wasserstein",
+        "charges": "wasserstein",
+        "calls": "psi",
+        "contract": "jensenshannon",
+        "paperless": "jensenshannon",
+    }
     result = run("drift", "check", "--test", "contract=ks")
     assert result.exit_code == 2
     assert result.output == (
@@ -86,8 +111,9 @@ def test_input_errors_exit_2(files, monkeypatch):
     assert result.output == (
         "Error: no reference given. Fix: pass --reference or set data.profile in mlci.yaml\n"
     )
-    result = run("drift", "check", "--reference", "ref.csv", "--current", "same.csv",
-                 "--threshold", "tenure")
+    result = run(
+        "drift", "check", "--reference", "ref.csv", "--current", "same.csv", "--threshold", "tenure"
+    )
     assert result.output == (
         "Error: --threshold 'tenure': expected COLUMN=VALUE. Fix: e.g. --threshold age=ks\n"
     )

@@ -10,7 +10,6 @@ from mlci.drift import build_profile, run_check
 from .conftest import make_frame
 
 
-
 def _config(**changes):
     from mlci.config.schema import ColumnSelection
 

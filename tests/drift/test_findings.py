@@ -84,8 +84,12 @@ def test_performance_drop_from_labels_and_predictions(rng):
     result = run_check(
         build_profile(reference, config), current, config, RetrainRule(performance_drop=0.1)
     )
-    assert result.performance == {"metric": "accuracy", "reference": 1.0, "current": 0.75,
-                                  "rows": n}
+    assert result.performance == {
+        "metric": "accuracy",
+        "reference": 1.0,
+        "current": 0.75,
+        "rows": n,
+    }
     assert result.retrain.reasons == ("performance fell by 0.25 (rule: at least 0.1)",)
     assert result.column("label").role == "target"
     assert [c.name for c in result.features] == ["x"]

@@ -118,7 +118,9 @@ def test_run_check_on_raw_data_equals_scipy(rng):
     ref_share = reference["c"].value_counts()
     cur_share = current["c"].value_counts()
     labels = sorted(set(ref_share.index) | set(cur_share.index))
-    js = jensenshannon(ref_share.reindex(labels, fill_value=0), cur_share.reindex(labels, fill_value=0))
+    js = jensenshannon(
+        ref_share.reindex(labels, fill_value=0), cur_share.reindex(labels, fill_value=0)
+    )
     assert abs(large.column("c").statistic - js) <= 1e-9
 
 

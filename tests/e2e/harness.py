@@ -39,7 +39,20 @@ class ActRun:
         return f"act exit {self.returncode}, jobs {self.jobs}\n{self.log[-6000:]}"
 
 
-def _standin_refs(repo: Path) -> list[str]:
+def actions_checkout(folder: Path) -> Path:
+    """The part of this repository that `uses: <owner>/mlci/actions/...` reads.
+
+    act archives the folder behind --local-repository for every step that uses it, so
+    it gets the actions and the version file only; the toolkit itself is installed.
+    """
+    shutil.copytree(REPO_ROOT / "actions", folder / "actions")
+    shutil.copy2(REPO_ROOT / "action.yml", folder / "action.yml")
+    (folder / "toolkit" / "mlci").mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "toolkit" / "mlci" / "__init__.py", folder / "toolkit" / "mlci")
+    return folder
+
+
+def _standin_refs(repo: Path, actions: Path) -> list[str]:
     """--local-repository options for every remote action the workflows use."""
     config = load_config(repo / "mlci.yaml", required=True)
     workflows = "\n".join(p.read_text() for p in (repo / ".github" / "workflows").glob("*.yml"))
@@ -56,7 +69,7 @@ def _standin_refs(repo: Path) -> list[str]:
     mlci_ref = config.github.actions_ref
     if config.github.pin_actions:
         mlci_ref = config.github.pins[config.github.actions_repo]
-    options += ["--local-repository", f"{config.github.actions_repo}@{mlci_ref}={REPO_ROOT}"]
+    options += ["--local-repository", f"{config.github.actions_repo}@{mlci_ref}={actions}"]
     return options
 
 
@@ -86,10 +99,12 @@ def run_act(
     cache: Path,
     artifacts: Path,
     api_url: str,
+    actions: Path,
     payload: dict[str, Any] | None = None,
     workflow: str | None = None,
     inputs: dict[str, str] | None = None,
     timeout: int = 300,
+    verbose: bool = True,
 ) -> ActRun:
     args = [
         "act",
@@ -99,12 +114,12 @@ def run_act(
         "--rm",
         "--no-cache-server",
         "--action-cache-path", str(cache),
-        "--json",
+        "--json", *(["-v"] if verbose else []),
         "-s", f"GITHUB_TOKEN={TOKEN}",
         "--env", f"GITHUB_API_URL={api_url}",
         "--env", f"GITHUB_REPOSITORY={REPOSITORY}",
         "--env", f"MLCI_E2E_ARTIFACTS={artifacts}",
-        *_standin_refs(repo),
+        *_standin_refs(repo, actions),
     ]  # fmt: skip
     if workflow:
         args += ["-W", f".github/workflows/{workflow}"]

@@ -90,17 +90,37 @@ def profile() -> None:
 
 @profile.command("build")
 @click.argument("data", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Profile file to write (JSON).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Profile file to write (JSON).",
+)
 @config_option
 @click.option("--columns", multiple=True, help="Only these columns (comma-separated).")
 @click.option("--exclude", multiple=True, help="Leave these columns out (comma-separated).")
-@click.option("--bins", type=click.IntRange(2, 10_000), default=None,
-              help="Quantile bins per numeric column (default: drift.bins, 100).")
-@click.option("--sample", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Profile a random share of the rows (e.g. 0.1); the profile records it.")
-def build(data: str, output: str, config_path: str | None, columns: tuple[str, ...],
-          exclude: tuple[str, ...], bins: int | None, sample: float | None) -> None:
+@click.option(
+    "--bins",
+    type=click.IntRange(2, 10_000),
+    default=None,
+    help="Quantile bins per numeric column (default: drift.bins, 100).",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Profile a random share of the rows (e.g. 0.1); the profile records it.",
+)
+def build(
+    data: str,
+    output: str,
+    config_path: str | None,
+    columns: tuple[str, ...],
+    exclude: tuple[str, ...],
+    bins: int | None,
+    sample: float | None,
+) -> None:
     """Profile DATA (CSV or Parquet, streamed) into a small, diffable JSON file.
 
     \b
@@ -132,8 +152,13 @@ def build(data: str, output: str, config_path: str | None, columns: tuple[str, .
 
 @profile.command("merge")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Merged profile file to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Merged profile file to write.",
+)
 def merge(profiles: tuple[str, ...], output: str) -> None:
     """Merge profiles of partitions (e.g. one per day) into one profile.
 
@@ -150,41 +175,99 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
 
 
 @drift.command("check")
-@click.option("--reference", "reference", type=click.Path(dir_okay=False), default=None,
-              help="Reference data (CSV/Parquet) or profile (default: data.profile, "
-              "then data.reference in mlci.yaml).")
-@click.option("--current", "current", type=click.Path(dir_okay=False), default=None,
-              help="Current data, CSV or Parquet (default: data.current.path).")
+@click.option(
+    "--reference",
+    "reference",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Reference data (CSV/Parquet) or profile (default: data.profile, "
+    "then data.reference in mlci.yaml).",
+)
+@click.option(
+    "--current",
+    "current",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Current data, CSV or Parquet (default: data.current.path).",
+)
 @config_option
 @click.option("--columns", multiple=True, help="Only these columns (comma-separated).")
 @click.option("--exclude", multiple=True, help="Leave these columns out (comma-separated).")
-@click.option("--test", "tests", multiple=True, metavar="COLUMN=TEST",
-              help="Test of a column: ks, chi2, z, wasserstein, jensenshannon, psi, hellinger.")
-@click.option("--threshold", "thresholds", multiple=True, metavar="COLUMN=VALUE",
-              help="Threshold of a column's test.")
-@click.option("--correction", type=click.Choice(CORRECTIONS), default=None,
-              help="Multiple-testing correction of p-values (default: bonferroni).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="p-value level (default 0.05).")
-@click.option("--drift-share", type=click.FloatRange(0, 1), default=None,
-              help="Share of drifted columns that marks the dataset drifted (default 0.5).")
-@click.option("--sample", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Compare a random share of the rows; the report states it.")
-@click.option("--model-age-days", type=float, default=None,
-              help="Age of the model, for retrain.when.model_age_days.")
+@click.option(
+    "--test",
+    "tests",
+    multiple=True,
+    metavar="COLUMN=TEST",
+    help="Test of a column: ks, chi2, z, wasserstein, jensenshannon, psi, hellinger.",
+)
+@click.option(
+    "--threshold",
+    "thresholds",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="Threshold of a column's test.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(CORRECTIONS),
+    default=None,
+    help="Multiple-testing correction of p-values (default: bonferroni).",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="p-value level (default 0.05).",
+)
+@click.option(
+    "--drift-share",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of drifted columns that marks the dataset drifted (default 0.5).",
+)
+@click.option(
+    "--sample",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    help="Compare a random share of the rows; the report states it.",
+)
+@click.option(
+    "--model-age-days",
+    type=float,
+    default=None,
+    help="Age of the model, for retrain.when.model_age_days.",
+)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON result.")
 @click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown summary.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write an HTML report.")
-@click.option("--decision", "decision_path", type=click.Path(dir_okay=False),
-              help="Write the retraining decision (JSON).")
+@click.option(
+    "--decision",
+    "decision_path",
+    type=click.Path(dir_okay=False),
+    help="Write the retraining decision (JSON).",
+)
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when the dataset drifted.")
 @click.option("--quiet", is_flag=True, help="Print only the headline.")
-def check(reference: str | None, current: str | None, config_path: str | None,
-          columns: tuple[str, ...], exclude: tuple[str, ...], tests: tuple[str, ...],
-          thresholds: tuple[str, ...], correction: str | None, alpha: float | None,
-          drift_share: float | None, sample: float | None, model_age_days: float | None,
-          json_path: str | None, md_path: str | None, html_path: str | None,
-          decision_path: str | None, fail_on_drift: bool, quiet: bool) -> None:
+def check(
+    reference: str | None,
+    current: str | None,
+    config_path: str | None,
+    columns: tuple[str, ...],
+    exclude: tuple[str, ...],
+    tests: tuple[str, ...],
+    thresholds: tuple[str, ...],
+    correction: str | None,
+    alpha: float | None,
+    drift_share: float | None,
+    sample: float | None,
+    model_age_days: float | None,
+    json_path: str | None,
+    md_path: str | None,
+    html_path: str | None,
+    decision_path: str | None,
+    fail_on_drift: bool,
+    quiet: bool,
+) -> None:
     """Compare current data with a reference; report per column and decide on retraining.
 
     Settings come from the drift and retrain sections of mlci.yaml; options override them.
@@ -209,8 +292,9 @@ def check(reference: str | None, current: str | None, config_path: str | None,
     if not reference:
         raise UsageError("no reference given", "pass --reference or set data.profile in mlci.yaml")
     if not current:
-        raise UsageError("no current data given",
-                         "pass --current or set data.current.path in mlci.yaml")
+        raise UsageError(
+            "no current data given", "pass --current or set data.current.path in mlci.yaml"
+        )
     changes: dict[str, Any] = {}
     if columns or exclude:
         changes["columns"] = ColumnSelection(
@@ -225,8 +309,13 @@ def check(reference: str | None, current: str | None, config_path: str | None,
             changes[key] = value
     config = replace(config, **changes)
     result = run_check(
-        reference, current, config, settings.retrain.when, sample=sample,
-        model_age_days=model_age_days, progress=_progress(f"checking {current}"),
+        reference,
+        current,
+        config,
+        settings.retrain.when,
+        sample=sample,
+        model_age_days=model_age_days,
+        progress=_progress(f"checking {current}"),
     )
     text = to_text(result)
     click.echo(text.splitlines()[0] if quiet else text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +59,11 @@ def _as_source(data: Data, role: str) -> Source:
 
 
 def _reference(
-    reference: Data, config: DriftConfig, batch_rows: int, sample: float | None, seed: int,
+    reference: Data,
+    config: DriftConfig,
+    batch_rows: int,
+    sample: float | None,
+    seed: int,
     progress: Progress | None,
 ) -> tuple[DatasetProfile, dict[str, np.ndarray], str]:
     if isinstance(reference, DatasetProfile):
@@ -104,29 +110,48 @@ def _stream_current(
         else:
             state.categories[column.name] = CategoryCounter()
     total = source.num_rows()
-    for batch in source.batches(
-        wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=rowwise
-    ):
-        state.rows += batch.rows
-        for name, chunk in batch.chunks.items():
-            if isinstance(chunk, NumericChunk):
-                state.numeric[name].add(chunk.values, chunk.nulls)
-                if keep_values:
-                    state.values[name].append(chunk.values)
-            elif isinstance(chunk, CategoryChunk):
-                state.categories[name].add(chunk)
-            elif isinstance(chunk, NullChunk):
-                target = state.numeric.get(name) or state.categories[name]
-                target.nulls += chunk.nulls
-            elif isinstance(chunk, MismatchChunk):
-                state.mismatched[name] = chunk.observed
-                target = state.numeric.get(name) or state.categories[name]
-                target.nulls += chunk.rows
-        if rowwise:
-            state.accuracy.add(batch.rowwise[rowwise[0]], batch.rowwise[rowwise[1]])
-        if progress:
-            progress(state.rows, total)
+    # numpy's sort and reductions release the GIL: numeric columns are counted in
+    # parallel threads, one column per task.
+    pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+    try:
+        for batch in source.batches(
+            wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=rowwise
+        ):
+            _count_batch(state, batch, pool, keep_values, rowwise)
+            if progress:
+                progress(state.rows, total)
+    finally:
+        pool.shutdown()
     return state
+
+
+def _count_batch(
+    state: _Current,
+    batch: Any,
+    pool: ThreadPoolExecutor,
+    keep_values: bool,
+    rowwise: tuple[str, ...],
+) -> None:
+    state.rows += batch.rows
+    numeric = [(n, c) for n, c in batch.chunks.items() if isinstance(c, NumericChunk)]
+    jobs = [pool.submit(state.numeric[n].add, c.values, c.nulls) for n, c in numeric]
+    if keep_values:
+        for name, chunk in numeric:
+            state.values[name].append(chunk.values)
+    for name, chunk in batch.chunks.items():
+        if isinstance(chunk, CategoryChunk):
+            state.categories[name].add(chunk)
+        elif isinstance(chunk, NullChunk):
+            target = state.numeric.get(name) or state.categories[name]
+            target.nulls += chunk.nulls
+        elif isinstance(chunk, MismatchChunk):
+            state.mismatched[name] = chunk.observed
+            target = state.numeric.get(name) or state.categories[name]
+            target.nulls += chunk.rows
+    if rowwise:
+        state.accuracy.add(batch.rowwise[rowwise[0]], batch.rowwise[rowwise[1]])
+    for job in jobs:
+        job.result()
 
 
 def _null_finding(ref: Side, cur: Side) -> Finding | None:
@@ -164,13 +189,16 @@ def _category_findings(
         count = sum(new.values())
         share = count / cur.count if cur.count else 0.0
         names = ", ".join(sorted(new, key=lambda k: -new[k])[:10])
-        severity = "drift" if share >= CATEGORY_MIN_SHARE and count >= CATEGORY_MIN_COUNT else "info"
+        severity = (
+            "drift" if share >= CATEGORY_MIN_SHARE and count >= CATEGORY_MIN_COUNT else "info"
+        )
         findings.append(
             Finding("new_categories", severity, f"{len(new)} new ({share:.1%} of rows): {names}")
         )
     if cur.count and ref.count:
         vanished = [
-            k for k, v in ref.categories.items()
+            k
+            for k, v in ref.categories.items()
             if cur.counts.get(k, 0) == 0 and v / ref.count * cur.count >= CATEGORY_MIN_COUNT
         ]
         if vanished:
@@ -216,8 +244,11 @@ def _test_for(column: ColumnProfile, config: DriftConfig, categories: int) -> st
 
 def _plot(pair: stats.Pair) -> dict[str, Any]:
     if isinstance(pair, stats.CategoricalPair):
-        return {"labels": list(pair.labels), "reference": pair.reference.tolist(),
-                "current": pair.current.tolist()}
+        return {
+            "labels": list(pair.labels),
+            "reference": pair.reference.tolist(),
+            "current": pair.current.tolist(),
+        }
     ref, cur = pair.reference, pair.current
     _, ref_upto = ref.cumulative()
     _, cur_upto = cur.cumulative()
@@ -241,8 +272,9 @@ def _compare(
     name, kind = column.name, column.kind
     ref_side = Side(column.rows, column.count, column.nulls)
     if column.numeric is not None and column.count:
-        ref_side = Side(column.rows, column.count, column.nulls,
-                        column.numeric.mean, column.numeric.std)
+        ref_side = Side(
+            column.rows, column.count, column.nulls, column.numeric.mean, column.numeric.std
+        )
     numeric = current.numeric.get(name)
     counter = current.categories.get(name)
     cur_count = numeric.count if numeric is not None else counter.count if counter else 0
@@ -254,8 +286,11 @@ def _compare(
     base = ColumnResult(name, kind, reference=ref_side, current=cur_side)
     if name in current.mismatched:
         findings.append(
-            Finding("type_change", "drift", f"reference is {kind}, current has "
-                    f"{current.mismatched[name]} values")
+            Finding(
+                "type_change",
+                "drift",
+                f"reference is {kind}, current has {current.mismatched[name]} values",
+            )
         )
     if column.count == 0:
         code = "empty_reference" if column.rows == 0 else "all_null_reference"
@@ -276,8 +311,9 @@ def _compare(
         assert column.numeric is not None
         raw_ref = ref_values.get(name)
         raw_cur = np.concatenate(current.values[name]) if current.values.get(name) else None
-        pair = stats.NumericPair(column.numeric, numeric, raw_ref,
-                                 raw_cur if raw_ref is not None else None)
+        pair = stats.NumericPair(
+            column.numeric, numeric, raw_ref, raw_cur if raw_ref is not None else None
+        )
         categories = int(decile_cuts(column.numeric).size + 1)
     else:
         assert counter is not None
@@ -358,19 +394,31 @@ def run_check(
     storage = source.kinds()
     roles = {config.target: "target", config.prediction: "prediction"}
     selected = set(
-        select_columns([c.name for c in profile.columns], config.columns.include,
-                       config.columns.exclude)
+        select_columns(
+            [c.name for c in profile.columns], config.columns.include, config.columns.exclude
+        )
     )
     selected |= {n for n in roles if n and profile.column(n) is not None}
     ref_columns = [c for c in profile.columns if c.name in selected]
     compared = [c for c in ref_columns if c.kind != "text" and c.name in storage]
     rowwise: tuple[str, ...] = ()
-    if (profile.performance and config.target and config.prediction
-            and config.target in storage and config.prediction in storage):
+    if (
+        profile.performance
+        and config.target
+        and config.prediction
+        and config.target in storage
+        and config.prediction in storage
+    ):
         rowwise = (config.target, config.prediction)
     state = _stream_current(
-        source, compared, keep_values=bool(ref_values), batch_rows=batch_rows,
-        sample=sample, seed=seed, rowwise=rowwise, progress=progress,
+        source,
+        compared,
+        keep_values=bool(ref_values),
+        batch_rows=batch_rows,
+        sample=sample,
+        seed=seed,
+        rowwise=rowwise,
+        progress=progress,
     )
     results: list[ColumnResult] = []
     errors: list[str] = []
@@ -378,52 +426,79 @@ def run_check(
     for column in ref_columns:
         role = roles.get(column.name, "feature")
         if column.kind == "text":
-            result = ColumnResult(column.name, "text", findings=(
-                Finding("skipped_text", "info", column.note or "text column: not compared"),))
+            result = ColumnResult(
+                column.name,
+                "text",
+                findings=(
+                    Finding("skipped_text", "info", column.note or "text column: not compared"),
+                ),
+            )
         elif column.name not in compared_names:
             result = ColumnResult(
-                column.name, column.kind,
+                column.name,
+                column.kind,
                 reference=Side(column.rows, column.count, column.nulls),
-                findings=(Finding("missing_column", "drift",
-                                  "the column is missing from the current data"),),
+                findings=(
+                    Finding(
+                        "missing_column", "drift", "the column is missing from the current data"
+                    ),
+                ),
             )
         else:
             try:
                 result = _compare(column, state, ref_values, config, profile.cdf_error)
             except (ValueError, FloatingPointError, ZeroDivisionError) as error:
                 errors.append(f"{column.name}: {error}")
-                result = ColumnResult(column.name, column.kind, findings=(
-                    Finding("error", "warning", f"not compared: {error}"),))
+                result = ColumnResult(
+                    column.name,
+                    column.kind,
+                    findings=(Finding("error", "warning", f"not compared: {error}"),),
+                )
         results.append(replace(result, role=role))  # type: ignore[arg-type]
     reference_names = {c.name for c in profile.columns}
     for name in storage:
         if name not in reference_names and name in select_columns(
             [name], config.columns.include, config.columns.exclude
         ):
-            results.append(ColumnResult(name, storage[name], findings=(
-                Finding("new_column", "info", "the column is not in the reference"),)))
+            results.append(
+                ColumnResult(
+                    name,
+                    storage[name],
+                    findings=(Finding("new_column", "info", "the column is not in the reference"),),
+                )
+            )
     results = _correct(results, config)
-    features = [c for c in results if c.role == "feature" and c.kind != "text"
-                and c.name in reference_names]
+    features = [
+        c for c in results if c.role == "feature" and c.kind != "text" and c.name in reference_names
+    ]
     drifted = [c for c in features if c.drifted]
     share = len(drifted) / len(features) if features else 0.0
     performance = None
     if profile.performance and rowwise:
         now = state.accuracy.result()
         if now and now["metric"] == profile.performance.get("metric"):
-            performance = {"metric": now["metric"], "reference": profile.performance["value"],
-                           "current": now["value"], "rows": now["rows"]}
+            performance = {
+                "metric": now["metric"],
+                "reference": profile.performance["value"],
+                "current": now["value"],
+                "rows": now["rows"],
+            }
     notes = []
     if sample is not None:
         notes.append(f"sampled: a random {sample:.0%} of the rows (seed {seed}) were compared")
     if profile.sample is not None:
         notes.append(f"the reference profile was built from a {profile.sample:.0%} sample")
     if not exact:
-        notes.append("reference is a profile: ks and wasserstein are estimates within "
-                     "the error_bound given per column; other statistics are exact")
+        notes.append(
+            "reference is a profile: ks and wasserstein are estimates within "
+            "the error_bound given per column; other statistics are exact"
+        )
     decision = decide(
-        rule if rule is not None else RetrainConfig().when, columns=tuple(features), drift_share=share,
-        performance=performance, model_age_days=model_age_days,
+        rule if rule is not None else RetrainConfig().when,
+        columns=tuple(features),
+        drift_share=share,
+        performance=performance,
+        model_age_days=model_age_days,
     )
     return DriftResult(
         reference=ref_label,

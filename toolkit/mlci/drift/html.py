@@ -119,7 +119,7 @@ def to_html(result: DriftResult, plots: int = 8) -> str:
         f'<span style="color:{COLOURS["current"]}">■ current</span></p>'
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>mlci drift report</title><style>body{{font-family:sans-serif;margin:2em}}"
         "figure{display:inline-block;margin:0.5em}pre{white-space:pre-wrap}</style></head>"
         f"<body><h1>Data drift report</h1><p><b>{escape(headline(result))}</b></p>{legend}"

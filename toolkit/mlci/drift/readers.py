@@ -323,7 +323,9 @@ class CsvSource(FrameSource):
                 self.path, sep=self.separator, usecols=columns, chunksize=batch_rows
             )
         except ValueError as error:
-            raise InputError(f"{self.path}: cannot be read as CSV ({error})", "check the file") from None
+            raise InputError(
+                f"{self.path}: cannot be read as CSV ({error})", "check the file"
+            ) from None
 
 
 class ParquetSource(Source):

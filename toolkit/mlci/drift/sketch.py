@@ -86,15 +86,29 @@ class BinCounts:
         ordered = np.sort(values)
         before = np.searchsorted(ordered, self.edges, side="left")
         upto = np.searchsorted(ordered, self.edges, side="right")
-        running = np.concatenate([[0.0], np.cumsum(ordered)])
-        starts = np.concatenate([[0], upto])
-        stops = np.concatenate([before, [n]])
-        self.at += upto - before
-        self.between += stops - starts
-        self.sums += running[stops] - running[starts]
-        batch_mean = float(running[-1] / n)
-        centred = ordered - batch_mean
-        self._merge_moments(n, batch_mean, float(np.dot(centred, centred)))
+        # Boundaries of the runs: open segment 0, values at edge 0, open segment 1, ...
+        bounds = np.empty(2 * self.edges.size + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, n
+        bounds[1:-1:2], bounds[2:-1:2] = before, upto
+        lengths = np.diff(bounds)
+        # reduceat over the starts of the non-empty runs sums each run exactly (each
+        # non-empty run ends where the next one starts; the last ends at n).
+        filled = lengths > 0
+        run_sums = np.zeros(lengths.size)
+        run_sums[filled] = np.add.reduceat(ordered, bounds[:-1][filled])
+        self.between += lengths[0::2]
+        self.at += lengths[1::2]
+        self.sums += run_sums[0::2]
+        total = float(run_sums.sum())
+        batch_mean = total / n
+        # The shortcut sum(x^2) - n*mean^2 is exact enough unless the mean dwarfs the
+        # spread (cancellation); then take the two-pass value.
+        squares = float(np.dot(ordered, ordered))
+        m2 = squares - n * batch_mean * batch_mean
+        if m2 <= 1e-6 * squares:
+            centred = ordered - batch_mean
+            m2 = float(np.dot(centred, centred))
+        self._merge_moments(n, batch_mean, m2)
         self.minimum = min(self.minimum, float(ordered[0]))
         self.maximum = max(self.maximum, float(ordered[-1]))
 
@@ -157,4 +171,3 @@ def decile_cuts(reference: BinCounts, parts: int = 10) -> np.ndarray:
     cuts = np.searchsorted(upto, targets, side="left")
     cuts = cuts[cuts < reference.edges.size - 1]  # the last edge closes the top open end
     return np.unique(cuts)
-

@@ -110,6 +110,18 @@ def has_drift_check(config: MlciConfig) -> bool:
     return bool(data.current.path and (data.reference or data.profile))
 
 
+def has_data_checks(config: MlciConfig) -> bool:
+    """`mlci data check` needs data and at least one check in data.checks."""
+    checks = getattr(config.data, "checks", None)
+    if checks is None or not config.data.reference:
+        return False
+    default = type(checks)()
+    return any(
+        getattr(checks, name, None) != getattr(default, name, None)
+        for name in ("columns", "unique", "rows", "freshness", "schema")
+    )
+
+
 def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
     gpu = any("gpu" in label.lower() for label in config.train.runner)
     return {
@@ -120,7 +132,7 @@ def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
         "gpu": gpu,
         "drift": has_drift_check(config),
         "custom_labels": custom_labels(config),
-        "data_check": bool(config.data.reference),
+        "data_check": has_data_checks(config),
     }
 
 
