@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from mlci.cli import cli
 from mlci.config import parse_config
 from mlci.train import compare_runs, list_runs, run_training
-from mlci.train.runner_info import parse_nvidia_smi
 
 TRAIN = """
 import json, sys, yaml
@@ -73,7 +72,8 @@ def test_run_training_writes_a_record(project: Path) -> None:
     assert record.model is not None and record.model.size == 4
     assert record.model.sha256 == hashlib.sha256(b"mmmm").hexdigest()
     assert [d.path for d in record.data] == ["data.csv"] and record.data[0].size == 8
-    assert record.runner["cpu_count"] >= 1 and isinstance(record.runner["gpus"], list)
+    assert record.runner["cpu"]["logical_cores"] >= 1
+    assert isinstance(record.runner["gpu"]["gpus"], (list, tuple))
     saved = json.loads((project / ".mlci" / "runs" / f"{record.id}.json").read_text())
     assert saved["metrics"] == record.metrics
     assert (project / ".mlci" / "runs" / record.id / "plots" / "loss.csv").is_file()
@@ -108,11 +108,3 @@ def test_two_trainings_compare(project: Path) -> None:
     assert lines[-1] == "model: changed; data: unchanged"
     listed = runner.invoke(cli, ["runs", "list"])
     assert listed.output.splitlines()[1].split()[:4] == [a.id, "succeeded", a.commit[:7], "main"]
-
-
-def test_parse_nvidia_smi() -> None:
-    text = "NVIDIA H200, 550.54.15, 143771\nTesla T4, 535.1, [N/A]\n"
-    assert parse_nvidia_smi(text) == [
-        {"name": "NVIDIA H200", "driver": "550.54.15", "memory_mb": 143771},
-        {"name": "Tesla T4", "driver": "535.1", "memory_mb": None},
-    ]

@@ -114,10 +114,14 @@ def lineage_section(
         parts.append(markdown_table(["Kind", "Path", "SHA-256", "Size", "vs base run"], rows))
     if head_record is not None:
         runner = head_record.runner
-        gpus = ", ".join(g.get("name", "?") for g in runner.get("gpus") or []) or "no GPU"
+        # The shape of `mlci.runners.RunnerInfo.to_dict()`.
+        gpu = runner.get("gpu") or {}
+        gpus = ", ".join(g.get("name", "?") for g in gpu.get("gpus") or []) or "no GPU"
+        cores = (runner.get("cpu") or {}).get("logical_cores", "?")
+        memory = (runner.get("memory") or {}).get("total_gb", "?")
         parts.append(
             f"Run `{head_record.id}`: {head_record.status} in {head_record.duration_s:.1f} s on "
-            f"{runner.get('cpu_count', '?')} CPU, {runner.get('memory_gb', '?')} GB, {gpus}."
+            f"{cores} CPU, {memory} GB, {gpus}."
         )
     return "\n\n".join(parts) or "_No model or data files configured._"
 

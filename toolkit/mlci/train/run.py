@@ -19,7 +19,6 @@ from mlci.gitutil import git_state
 from mlci.metrics.load import load_metrics
 from mlci.train.hashing import digest_path
 from mlci.train.record import RunRecord, record_path, run_folder, save_run
-from mlci.train.runner_info import probe_runner
 
 PLOT_SUFFIXES = (".csv", ".tsv", ".json")
 MAX_PLOT_BYTES = 5 * 2**20
@@ -115,6 +114,8 @@ def run_training(
     receives each output line as it is printed. The record is written to
     `cwd/.mlci/runs/<id>.json` whatever the outcome; its `status` says how it went.
     """
+    from mlci.runners import probe_runner
+
     root = Path(cwd).resolve()
     command = command or config.train.command
     state = git_state(root)  # before training: the files it writes may make the tree dirty
@@ -150,7 +151,8 @@ def run_training(
         metrics={f.path: f.values for f in metrics.files if not f.error},
         model=digest_path(root, config.train.model) if config.train.model else None,
         data=tuple(digest_path(root, p) for p in data_files(config)),
-        runner=probe_runner(),
+        # The quick probe (no framework imports): OS, CPU, memory, disk, nvidia-smi.
+        runner=probe_runner(disk_path=str(root), frameworks=()).to_dict(),
         errors=tuple(errors),
     )
     save_run(root, record)

@@ -1,0 +1,179 @@
+"""The generated workflows, run end to end with act against the local GitHub fake.
+
+Each test starts from a fresh repository made by `mlci init --example`. act skips a
+job whose runner label is not mapped and still exits 0, so every test asserts which
+jobs ran and how they ended.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.e2e.harness import REPOSITORY, git
+
+pytestmark = pytest.mark.e2e
+
+EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
+MARKER = "<!-- mlci:report -->"
+
+
+def pull_request_event(
+    world: World, number: int, *, action: str = "opened", head_repo: str = REPOSITORY
+) -> dict[str, Any]:
+    name = "pull_request.labeled.json" if action == "labeled" else "pull_request.opened.json"
+    payload = json.loads((EVENTS / name).read_text())
+    payload["action"] = action
+    pr = payload["pull_request"]
+    payload["number"] = pr["number"] = number
+    pr["base"]["sha"] = world.main_sha
+    pr["base"]["ref"] = "main"
+    pr["base"]["repo"]["full_name"] = REPOSITORY
+    pr["head"]["sha"] = git(world.repo, "rev-parse", "HEAD")
+    pr["head"]["ref"] = git(world.repo, "branch", "--show-current")
+    pr["head"]["repo"]["full_name"] = head_repo
+    pr["head"]["repo"]["fork"] = head_repo != REPOSITORY
+    payload["repository"]["full_name"] = REPOSITORY
+    return payload
+
+
+def workflow_run_event(world: World, pr_branch: str) -> dict[str, Any]:
+    payload = json.loads((EVENTS / "workflow_run.completed.json").read_text())
+    run = payload["workflow_run"]
+    run.update(
+        {
+            "name": "mlci train",
+            "event": "pull_request",
+            "conclusion": "success",
+            "head_branch": pr_branch,
+            "head_sha": git(world.repo, "rev-parse", "HEAD"),
+        }
+    )
+    run["head_repository"]["full_name"] = REPOSITORY
+    payload["repository"]["full_name"] = REPOSITORY
+    return payload
+
+
+def mlci_comments(world: World, number: int) -> list[dict[str, Any]]:
+    return [c for c in world.fake.state.comments(REPOSITORY, number) if MARKER in c["body"]]
+
+
+def steps_of(run: Any, job: str) -> list[str]:
+    return run.steps.get(job, [])
+
+
+def test_pull_request_trains_reports_and_keeps_one_sticky_comment(world: World) -> None:
+    git(world.repo, "checkout", "-q", "-b", "feature")
+    number = world.fake.state.add_pull(REPOSITORY, head="feature")["number"]
+
+    first = world.act("pull_request", payload=pull_request_event(world, number))
+    assert first.returncode == 0, first.explain()
+    assert first.jobs == {
+        "test": "success",  # mlci-ci.yml: install and the example's tests
+        "train": "success",  # mlci-train.yml on the GPU labels, mapped to the host
+        "awaiting-approval": "skipped",  # only for fork pull requests
+    }, first.explain()
+    train_steps = steps_of(first, "train")
+    for step in ("Main GPU preflight", "Main train", "Main validate", "Main report"):
+        assert f"{step}: success" in train_steps, first.explain()
+    assert (world.artifacts / "mlci-report" / "report.md").is_file()
+    assert (world.artifacts / "mlci-report" / "pr-number").read_text() == f"{number}\n"
+
+    report = world.act(
+        "workflow_run", workflow="mlci-report.yml", payload=workflow_run_event(world, "feature")
+    )
+    assert report.returncode == 0, report.explain()
+    assert report.jobs == {"post": "success"}, report.explain()
+    comments = mlci_comments(world, number)
+    assert len(comments) == 1, comments
+    checks = world.fake.state.data["repos"][REPOSITORY]["check_runs"]
+    assert [c["name"] for c in checks.values()] == ["mlci report"]
+    assert world.fake.violations == []
+
+    # A new push: the training runs again and the same comment is updated.
+    params = world.repo / "params.yaml"
+    params.write_text(params.read_text().replace("n_estimators: ", "n_estimators: 1"))
+    git(world.repo, "commit", "-qam", "more trees")
+    second = world.act(
+        "pull_request",
+        workflow="mlci-train.yml",
+        payload=pull_request_event(world, number, action="synchronize"),
+    )
+    assert second.jobs.get("train") == "success", second.explain()
+    again = world.act(
+        "workflow_run", workflow="mlci-report.yml", payload=workflow_run_event(world, "feature")
+    )
+    assert again.jobs == {"post": "success"}, again.explain()
+    updated = mlci_comments(world, number)
+    assert [c["id"] for c in updated] == [comments[0]["id"]]
+    assert updated[0]["body"] != comments[0]["body"]
+    assert world.fake.violations == []
+
+
+def test_fork_pull_request_waits_for_the_label(world: World) -> None:
+    git(world.repo, "checkout", "-q", "-b", "from-fork")
+    number = world.fake.state.add_pull(
+        REPOSITORY, head="from-fork", head_repo="stranger/demo"
+    )["number"]
+
+    opened = world.act(
+        "pull_request",
+        workflow="mlci-train.yml",
+        payload=pull_request_event(world, number, head_repo="stranger/demo"),
+    )
+    assert opened.returncode == 0, opened.explain()
+    # The GPU job is skipped by its trust condition, not by a missing runner label.
+    assert opened.jobs == {"train": "skipped", "awaiting-approval": "success"}, opened.explain()
+    assert "Skipping job 'train on GPU' due to" in opened.log
+    note = (world.artifacts / "mlci-report" / "report.md").read_text()
+    assert "until a maintainer adds the label `safe-to-train`" in note
+
+    labeled = pull_request_event(world, number, action="labeled", head_repo="stranger/demo")
+    other = copy.deepcopy(labeled)
+    other["label"]["name"] = "documentation"
+    unrelated = world.act("pull_request", workflow="mlci-train.yml", payload=other)
+    assert unrelated.jobs == {"train": "skipped", "awaiting-approval": "skipped"}, (
+        unrelated.explain()
+    )
+
+    labeled["label"]["name"] = "safe-to-train"
+    approved = world.act("pull_request", workflow="mlci-train.yml", payload=labeled)
+    assert approved.jobs == {"train": "success", "awaiting-approval": "skipped"}, (
+        approved.explain()
+    )
+
+
+def test_schedule_opens_one_retraining_pull_request_then_updates_it(world: World) -> None:
+    event = {"schedule": "0 6 * * 1"}
+    first = world.act("schedule", workflow="mlci-drift.yml", payload=event)
+    assert first.returncode == 0, first.explain()
+    assert first.jobs == {"drift": "success", "retrain": "success"}, first.explain()
+    repo = world.fake.state.data["repos"][REPOSITORY]
+    pulls = [p for p in repo["pulls"].values() if p["head"] == "mlci/retrain"]
+    assert len(pulls) == 1
+    current = (world.repo / "data" / "current.csv").read_text()
+    assert world.fake.state.file_at(REPOSITORY, "mlci/retrain", "data/reference.csv") == current
+    assert [d["workflow"] for d in repo["dispatches"]] == ["mlci-train.yml"]
+
+    second = world.act("schedule", workflow="mlci-drift.yml", payload=event)
+    assert second.jobs == {"drift": "success", "retrain": "success"}, second.explain()
+    pulls = [p for p in repo["pulls"].values() if p["head"] == "mlci/retrain"]
+    assert len(pulls) == 1
+    assert world.fake.violations == []
+
+
+def test_workflow_dispatch_with_inputs_trains(world: World) -> None:
+    run = world.act(
+        "workflow_dispatch",
+        workflow="mlci-train.yml",
+        inputs={"reason": "e2e check", "require-gpu": "false", "command": "python train.py"},
+    )
+    assert run.returncode == 0, run.explain()
+    assert run.jobs == {"train": "success", "awaiting-approval": "skipped"}, run.explain()
+    assert "Main note why this run: success" in steps_of(run, "train")
+    assert "python train.py" in run.log
