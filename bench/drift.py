@@ -3,7 +3,8 @@
 Run: python bench/drift.py [--rows 1000000] [--big-rows 10000000] [--skip-evidently]
 Data goes to bench/_data/ (ignored by git). Evidently runs from its own virtual
 environment at bench/_data/evenv (it needs pandas < 3):
-    python -m venv bench/_data/evenv && bench/_data/evenv/bin/pip install evidently "pandas<3" pyarrow
+    python -m venv bench/_data/evenv
+    bench/_data/evenv/bin/pip install evidently "pandas<3" pyarrow
 Every measured step runs in a fresh process; peak memory is that process's max RSS.
 """
 
@@ -150,7 +151,8 @@ def main() -> None:
 
     prof = measure(CLI.format(args=["drift", "profile", str(ref), "-o", str(profile)]))
     print(
-        f"mlci drift profile (end to end): {prof['seconds']:.2f} s, peak {prof['peak_mib']:.0f} MiB,"
+        f"mlci drift profile (end to end): {prof['seconds']:.2f} s, "
+        f"peak {prof['peak_mib']:.0f} MiB,"
         f" profile file {profile.stat().st_size / 1024:.1f} KiB   [goal < 3 s, < 100 KiB]"
     )
     out = DATA / "drift-result.json"
@@ -201,7 +203,8 @@ def main() -> None:
     ratio = wall / scipy["seconds"]
     print(
         f"scipy loop (read both with pandas, ks_2samp x{NUMERIC}, chi2_contingency "
-        f"x{CATEGORICAL}): {scipy['seconds']:.2f} s (of which reading {scipy['read_seconds']:.2f} s),"
+        f"x{CATEGORICAL}): {scipy['seconds']:.2f} s "
+        f"(of which reading {scipy['read_seconds']:.2f} s),"
         f" peak {scipy['peak_mib']:.0f} MiB; mlci/scipy = {ratio:.2f}x   [goal <= 0.35x]"
     )
     raw = measure(

@@ -137,19 +137,22 @@ def run_act(
     jobs: dict[str, str] = {}
     steps: dict[str, list[str]] = {}
     lines = []
-    for line in result.stdout.splitlines():
+    for line in (result.stdout + "\n" + result.stderr).splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             lines.append(line)
             continue
         job = record.get("jobID", "")
-        lines.append(f"[{job}] {record.get('msg', '')}".rstrip())
+        message = str(record.get("msg", ""))
         if "jobResult" in record:
             jobs[job] = record["jobResult"]
         if "stepResult" in record:
             steps.setdefault(job, []).append(f"{record.get('step')}: {record['stepResult']}")
-    return ActRun(result.returncode, jobs, "\n".join(lines) + result.stderr, seconds, steps)
+        # -v makes act say which jobs it skipped and why; the rest of debug is noise.
+        if record.get("level") != "debug" or message.startswith("Skipping job"):
+            lines.append(f"[{job}] {message}".rstrip())
+    return ActRun(result.returncode, jobs, "\n".join(lines), seconds, steps)
 
 
 def git(repo: Path, *args: str) -> str:

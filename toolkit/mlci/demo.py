@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlci.config.schema import MlciConfig
 from mlci.errors import UsageError
 from mlci.gitutil import commit_all, git, init_repository
+from mlci.report.markdown import ReportSection
 
 DEMO_MARKER = Path(".mlci") / "demo.json"
 BRANCH = "experiment/deeper-trees"
@@ -96,6 +98,50 @@ def change_parameter(directory: Path) -> str:
 StepHook = Callable[[DemoStep], None]
 
 
+def _as_section(markdown: str, fallback: str) -> ReportSection:
+    """Use a renderer's own `### heading` as the section title instead of repeating it."""
+    first, _, rest = markdown.partition("\n")
+    if first.startswith("### "):
+        return ReportSection(first[4:].strip(), rest.strip("\n"))
+    return ReportSection(fallback, markdown)
+
+
+def _data_check(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
+    """Check the training data (data.reference) against data.checks."""
+    from mlci.data.quality import check_data
+    from mlci.data.render import quality_markdown
+
+    reference = config.data.reference or "data/reference.csv"
+    result = check_data([root / reference], config.data.checks, base=root)
+    report = result.reports[0]
+    verdict = "passed" if result.passed else f"{result.failed_checks} failed"
+    markdown = quality_markdown(result.reports).replace(str(root) + "/", "")
+    return (
+        _as_section(markdown, "Data checks"),
+        f"{reference}: {report.rows} rows, {report.checks} checks, {verdict}",
+    )
+
+
+def _fairness(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
+    """Fairness metrics per gender on the predictions the candidate wrote."""
+    from mlci.data.reader import read_table
+    from mlci.fairness.gates import check_fairness
+    from mlci.fairness.render import report_markdown
+
+    settings = config.validate.fairness
+    columns = list(dict.fromkeys([settings.label or "", settings.prediction, *settings.sensitive]))
+    frame = read_table(root / (settings.data or "predictions.csv"), columns=columns)
+    report = check_fairness(frame, settings)
+    figures = {
+        name: value
+        for feature in report.result.features
+        for name, value in feature.disparities.items()
+    }
+    shown = ", ".join(f"{name} {value:.3f}" for name, value in figures.items())
+    verdict = "passed" if report.passed else f"{len(report.failed)} failed"
+    return _as_section(report_markdown(report), "Fairness"), f"{shown}; gates {verdict}"
+
+
 def _train(
     directory: Path,
     label: str,
@@ -165,7 +211,12 @@ def run_demo(
     step("Trained the candidate on the branch", detail)
 
     config = load_config(root / "mlci.yaml")
-    report = build_report(config, root, base_ref="main")
+    data_section, data_detail = _data_check(config, root)
+    step("Checked the training data", data_detail)
+    fairness_section, fairness_detail = _fairness(config, root)
+    step("Measured fairness on the held-out predictions", fairness_detail)
+
+    report = build_report(config, root, base_ref="main", sections=(data_section, fairness_section))
     outbox = Outbox(root / ".mlci" / "outbox")
     entry = outbox.write_text("comment", config.github.comment_key, report.markdown)
     outbox.write_json("report", config.github.comment_key, report.to_dict())

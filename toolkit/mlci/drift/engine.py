@@ -25,7 +25,7 @@ from mlci.drift.readers import (
     Source,
     open_source,
 )
-from mlci.drift.result import ColumnResult, DriftResult, Finding, Side
+from mlci.drift.result import ColumnResult, DriftResult, Finding, Severity, Side
 from mlci.drift.retrain import decide
 from mlci.drift.sketch import BinCounts, decile_cuts
 from mlci.errors import ConfigError, InputError

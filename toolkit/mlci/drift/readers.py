@@ -18,7 +18,7 @@ import numpy as np
 
 from mlci.errors import InputError
 
-DEFAULT_BATCH_ROWS = 262_144
+DEFAULT_BATCH_ROWS = 65_536
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2", ".csv.zip")
 
@@ -128,11 +128,11 @@ def pandas_chunk(series: Any, wanted: str) -> Chunk:
     if nulls == len(series):
         return NullChunk(nulls)
     observed = pandas_kind(series)
-    if wanted in ("numeric", "datetime") and observed != wanted:
-        if not (wanted == "numeric" and observed == "boolean"):
-            if wanted == "datetime" and observed == "string":
-                return _numeric_chunk(_datetime_seconds(series))
-            return MismatchChunk("categorical" if observed == "string" else observed, len(series))
+    numeric_bool = wanted == "numeric" and observed == "boolean"
+    if wanted in ("numeric", "datetime") and observed != wanted and not numeric_bool:
+        if wanted == "datetime" and observed == "string":
+            return _numeric_chunk(_datetime_seconds(series))
+        return MismatchChunk("categorical" if observed == "string" else observed, len(series))
     if wanted == "datetime":
         return _numeric_chunk(_datetime_seconds(series))
     if wanted == "numeric":
@@ -379,7 +379,11 @@ class ParquetSource(Source):
         as_dictionary = [
             n for n in wanted if storage.get(n) == "string" and wanted[n] == "categorical"
         ]
-        reader = pq.ParquetFile(self.path, read_dictionary=as_dictionary)
+        # A buffered stream without pre-buffering reads a row group page by page, which
+        # keeps the peak memory near one batch instead of whole row groups.
+        reader = pq.ParquetFile(
+            self.path, read_dictionary=as_dictionary, pre_buffer=False, buffer_size=1 << 20
+        )
         rng = np.random.default_rng(seed) if sample is not None else None
         for record_batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
             mask = _sample_mask(rng, record_batch.num_rows, sample)

@@ -56,9 +56,9 @@ class BinCounts:
     """
 
     edges: np.ndarray
-    at: np.ndarray = field(default=None)  # type: ignore[assignment]
-    between: np.ndarray = field(default=None)  # type: ignore[assignment]
-    sums: np.ndarray = field(default=None)  # type: ignore[assignment]
+    at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    between: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sums: np.ndarray = field(default_factory=lambda: np.zeros(0))
     count: int = 0
     nulls: int = 0
     mean: float = 0.0
@@ -68,11 +68,11 @@ class BinCounts:
 
     def __post_init__(self) -> None:
         m = self.edges.size
-        if self.at is None:
+        if self.at.size != m:
             self.at = np.zeros(m, dtype=np.int64)
-        if self.between is None:
+        if self.between.size != m + 1:
             self.between = np.zeros(m + 1, dtype=np.int64)
-        if self.sums is None:
+        if self.sums.size != m + 1:
             self.sums = np.zeros(m + 1, dtype=np.float64)
 
     def add(self, values: np.ndarray, nulls: int = 0) -> None:

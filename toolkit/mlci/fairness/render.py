@@ -80,7 +80,7 @@ def report_markdown(report: FairnessReport) -> str:
                 f"{sign} {gate.threshold:g} | {'pass' if gate.passed else '**fail**'} |"
             )
         lines.append("")
-    return "\n".join(lines) + result_markdown(result)
+    return "\n".join(lines) + "\n" + result_markdown(result)
 
 
 def report_text(report: FairnessReport) -> str:
