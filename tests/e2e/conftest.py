@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.harness import (
     REPOSITORY,
     ActRun,
@@ -72,6 +71,4 @@ def world(tmp_path: Path, act_tools: tuple[dict[str, str], Path]) -> Iterator[Wo
     for folder in ("cache", "artifacts"):
         (tmp_path / folder).mkdir()
     with FakeGitHub() as fake:
-        yield World(
-            repo, fake, env, tmp_path / "cache", tmp_path / "artifacts", actions, main_sha
-        )
+        yield World(repo, fake, env, tmp_path / "cache", tmp_path / "artifacts", actions, main_sha)

@@ -156,7 +156,5 @@ def run_act(
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        [*GIT, *args], cwd=repo, capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=True)
     return done.stdout.strip()

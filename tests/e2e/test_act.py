@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.e2e.conftest import World
 from tests.e2e.harness import REPOSITORY, git
 
@@ -63,6 +63,12 @@ def mlci_comments(world: World, number: int) -> list[dict[str, Any]]:
     return [c for c in world.fake.state.comments(REPOSITORY, number) if MARKER in c["body"]]
 
 
+def with_data_check(world: World, jobs: dict[str, str], result: str) -> dict[str, str]:
+    """The expected jobs, plus the data check when mlci.yaml configures data checks."""
+    workflow = (world.repo / ".github" / "workflows" / "mlci-train.yml").read_text()
+    return {"data-check": result, **jobs} if "\n  data-check:\n" in workflow else jobs
+
+
 def steps_of(run: Any, job: str) -> list[str]:
     return run.steps.get(job, [])
 
@@ -73,11 +79,15 @@ def test_pull_request_trains_reports_and_keeps_one_sticky_comment(world: World) 
 
     first = world.act("pull_request", payload=pull_request_event(world, number))
     assert first.returncode == 0, first.explain()
-    assert first.jobs == {
-        "test": "success",  # mlci-ci.yml: install and the example's tests
-        "train": "success",  # mlci-train.yml on the GPU labels, mapped to the host
-        "awaiting-approval": "skipped",  # only for fork pull requests
-    }, first.explain()
+    assert first.jobs == with_data_check(
+        world,
+        {
+            "test": "success",  # mlci-ci.yml: install and the example's tests
+            "train": "success",  # mlci-train.yml on the GPU labels, mapped to the host
+            "awaiting-approval": "skipped",  # only for fork pull requests
+        },
+        "success",
+    ), first.explain()
     train_steps = steps_of(first, "train")
     for step in ("GPU preflight", "train", "validate", "report", "upload the report"):
         assert f"{step}: success" in train_steps, first.explain()
@@ -118,9 +128,9 @@ def test_pull_request_trains_reports_and_keeps_one_sticky_comment(world: World) 
 
 def test_fork_pull_request_waits_for_the_label(world: World) -> None:
     git(world.repo, "checkout", "-q", "-b", "from-fork")
-    number = world.fake.state.add_pull(
-        REPOSITORY, head="from-fork", head_repo="stranger/demo"
-    )["number"]
+    number = world.fake.state.add_pull(REPOSITORY, head="from-fork", head_repo="stranger/demo")[
+        "number"
+    ]
 
     opened = world.act(
         "pull_request",
@@ -129,24 +139,32 @@ def test_fork_pull_request_waits_for_the_label(world: World) -> None:
     )
     assert opened.returncode == 0, opened.explain()
     # The GPU job is skipped by its trust condition, not by a missing runner label.
-    assert opened.jobs == {"train": "skipped", "awaiting-approval": "success"}, opened.explain()
+    assert opened.jobs == with_data_check(
+        world, {"train": "skipped", "awaiting-approval": "success"}, "success"
+    ), opened.explain()
     assert "Skipping job 'train on GPU' due to" in opened.log
     note = (world.artifacts / "mlci-report" / "report.md").read_text()
     assert "until a maintainer adds the label `safe-to-train`" in note
+    posted = world.act(
+        "workflow_run", workflow="mlci-report.yml", payload=workflow_run_event(world, "from-fork")
+    )
+    assert posted.jobs == {"post": "success"}, posted.explain()
+    (comment,) = mlci_comments(world, number)
+    assert "until a maintainer adds the label `safe-to-train`" in comment["body"]
 
     labeled = pull_request_event(world, number, action="labeled", head_repo="stranger/demo")
     other = copy.deepcopy(labeled)
     other["label"]["name"] = "documentation"
     unrelated = world.act("pull_request", workflow="mlci-train.yml", payload=other)
-    assert unrelated.jobs == {"train": "skipped", "awaiting-approval": "skipped"}, (
-        unrelated.explain()
-    )
+    assert unrelated.jobs == with_data_check(
+        world, {"train": "skipped", "awaiting-approval": "skipped"}, "skipped"
+    ), unrelated.explain()
 
     labeled["label"]["name"] = "safe-to-train"
     approved = world.act("pull_request", workflow="mlci-train.yml", payload=labeled)
-    assert approved.jobs == {"train": "success", "awaiting-approval": "skipped"}, (
-        approved.explain()
-    )
+    assert approved.jobs == with_data_check(
+        world, {"train": "success", "awaiting-approval": "skipped"}, "success"
+    ), approved.explain()
 
 
 def test_schedule_opens_one_retraining_pull_request_then_updates_it(world: World) -> None:
@@ -161,10 +179,27 @@ def test_schedule_opens_one_retraining_pull_request_then_updates_it(world: World
     assert world.fake.state.file_at(REPOSITORY, "mlci/retrain", "data/reference.csv") == current
     assert [d["workflow"] for d in repo["dispatches"]] == ["mlci-train.yml"]
 
+    # Production data moves on: a smaller sample next time (the fetch command changes,
+    # so the workflows are regenerated). The same pull request gets the new data.
+    config = world.repo / "mlci.yaml"
+    text = config.read_text()
+    assert "command: python fetch_current.py\n" in text
+    config.write_text(
+        text.replace(
+            "command: python fetch_current.py\n",
+            "command: python fetch_current.py && sed -i '1501,$d' data/current.csv\n",
+        )
+    )
+    done = subprocess.run(["mlci", "generate"], cwd=world.repo, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    git(world.repo, "commit", "-qam", "fetch less")
     second = world.act("schedule", workflow="mlci-drift.yml", payload=event)
     assert second.jobs == {"drift": "success", "retrain": "success"}, second.explain()
     pulls = [p for p in repo["pulls"].values() if p["head"] == "mlci/retrain"]
     assert len(pulls) == 1
+    updated = world.fake.state.file_at(REPOSITORY, "mlci/retrain", "data/reference.csv")
+    assert updated is not None
+    assert updated.splitlines() == current.splitlines()[:1500]
     assert world.fake.violations == []
 
 
@@ -175,6 +210,8 @@ def test_workflow_dispatch_with_inputs_trains(world: World) -> None:
         inputs={"reason": "e2e check", "require-gpu": "false", "command": "python train.py"},
     )
     assert run.returncode == 0, run.explain()
-    assert run.jobs == {"train": "success", "awaiting-approval": "skipped"}, run.explain()
+    assert run.jobs == with_data_check(
+        world, {"train": "success", "awaiting-approval": "skipped"}, "success"
+    ), run.explain()
     assert "note why this run: success" in steps_of(run, "train")
     assert "python train.py" in run.log

@@ -5,10 +5,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.workflows.configs import MATRIX
 
 from mlci.config import parse_config
 from mlci.workflows import render_files
-from tests.workflows.configs import MATRIX
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,8 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         pytest.fail(
-            f"{name} is not installed: pip install '.[test]' (shellcheck: apt-get install shellcheck)"
+            f"{name} is not installed: pip install '.[test]'"
+            " (shellcheck: apt-get install shellcheck)"
         )
     return path
 

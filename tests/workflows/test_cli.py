@@ -60,7 +60,10 @@ def test_init_guesses_from_project_files(repo: Path) -> None:
     assert config["train"]["command"] == "python src/train.py --fast"
     assert config["train"]["params"] == "params.yaml"
     assert config["train"]["metrics"] == ["scores.json"]
-    assert config["data"] == {"reference": "data/train.csv", "current": {"path": "data/current.csv"}}
+    assert config["data"] == {
+        "reference": "data/train.csv",
+        "current": {"path": "data/current.csv"},
+    }
     assert (repo / ".github/workflows/mlci-drift.yml").is_file()
 
 
@@ -101,9 +104,7 @@ def test_generate_updates_unedited_files_after_a_config_change(repo: Path) -> No
     assert invoke("init").exit_code == 0
     config = repo / "mlci.yaml"
     config.write_text(config.read_text() + "drift: {schedule: '5 4 * * *'}\n")
-    config.write_text(
-        config.read_text() + "data: {reference: d.csv, current: {path: c.csv}}\n"
-    )
+    config.write_text(config.read_text() + "data: {reference: d.csv, current: {path: c.csv}}\n")
     result = invoke("generate")
     assert result.exit_code == 0, result.output
     assert "created     .github/workflows/mlci-drift.yml" in result.output

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.workflows.conftest import REPO_ROOT
+
 from mlci.workflows.action_docs import END, START, actions_markdown
 from mlci.workflows.starter import starter_files
-from tests.workflows.conftest import REPO_ROOT
 
 
 def test_workflow_templates_equal_a_fresh_render() -> None:

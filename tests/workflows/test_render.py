@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from tests.workflows.configs import FORKS_NEVER, GPU_LABELS, MATRIX, MINIMAL, PINNED
 
 from mlci.config import parse_config
 from mlci.errors import ConfigError
 from mlci.workflows import render_files, split_header
 from mlci.workflows.render import custom_labels, digest_of
-from tests.workflows.configs import FORKS_NEVER, GPU_LABELS, MATRIX, MINIMAL, PINNED
 
 
 def rendered(text: str) -> dict[str, str]:
@@ -74,9 +74,10 @@ def test_require_gpu_makes_the_preflight_strict() -> None:
     steps = workflow(GPU_LABELS, "mlci-train.yml")["jobs"]["train"]["steps"]
     preflight = next(s for s in steps if s.get("name") == "GPU preflight")
     assert preflight["env"] == {"REQUIRE_GPU": "true"}
-    assert "require-gpu" not in workflow(GPU_LABELS, "mlci-train.yml")[True]["workflow_dispatch"][
-        "inputs"
-    ]
+    assert (
+        "require-gpu"
+        not in workflow(GPU_LABELS, "mlci-train.yml")[True]["workflow_dispatch"]["inputs"]
+    )
 
 
 def test_custom_labels_go_to_actionlint_config() -> None:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from tests.workflows.conftest import REPO_ROOT, require_tool
 from tests.workflows.configs import MATRIX
+from tests.workflows.conftest import REPO_ROOT, require_tool
 
 ACTION_FILES = [REPO_ROOT / "action.yml", *sorted((REPO_ROOT / "actions").glob("*/action.yml"))]
 

@@ -46,12 +46,14 @@ class ThinnedSample:
 
     def add(self, values: np.ndarray) -> None:
         offset = (-self.seen) % self.stride
-        kept = values[offset :: self.stride]
+        # copy: a view would keep the reader's whole batch buffer alive
+        kept = values[offset :: self.stride].copy()
         self.seen += values.size
         self.parts.append(kept)
         self.size += kept.size
         while self.size > self.limit:
-            joined = np.concatenate(self.parts)[::2]
+            # copy: a strided view would keep the whole concatenation alive
+            joined = np.concatenate(self.parts)[::2].copy()
             self.parts, self.size, self.stride = [joined], joined.size, self.stride * 2
 
     def values(self) -> np.ndarray:

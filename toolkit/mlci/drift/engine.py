@@ -189,9 +189,8 @@ def _category_findings(
         count = sum(new.values())
         share = count / cur.count if cur.count else 0.0
         names = ", ".join(sorted(new, key=lambda k: -new[k])[:10])
-        severity = (
-            "drift" if share >= CATEGORY_MIN_SHARE and count >= CATEGORY_MIN_COUNT else "info"
-        )
+        big = share >= CATEGORY_MIN_SHARE and count >= CATEGORY_MIN_COUNT
+        severity: Severity = "drift" if big else "info"
         findings.append(
             Finding("new_categories", severity, f"{len(new)} new ({share:.1%} of rows): {names}")
         )

@@ -291,8 +291,8 @@ def merge_profiles(profiles: list[DatasetProfile]) -> DatasetProfile:
     scored = [p.performance for p in profiles if p.performance]
     if scored and len({s["metric"] for s in scored}) == 1:
         scored_rows = sum(int(s["rows"]) for s in scored)
-        value = sum(float(s["value"]) * int(s["rows"]) for s in scored) / max(scored_rows, 1)
-        performance = {"metric": scored[0]["metric"], "value": value, "rows": scored_rows}
+        mean_value = sum(float(s["value"]) * int(s["rows"]) for s in scored) / max(scored_rows, 1)
+        performance = {"metric": scored[0]["metric"], "value": mean_value, "rows": scored_rows}
     return DatasetProfile(
         rows=sum(p.rows for p in profiles),
         columns=tuple(columns),

@@ -71,9 +71,7 @@ def plan_change(root: Path, path: str, text: str, *, force: bool, generated: boo
     return FileChange(path, "kept", reason)
 
 
-def write_files(
-    root: Path, files: Iterable[tuple[str, str, bool]], *, force: bool
-) -> WriteResult:
+def write_files(root: Path, files: Iterable[tuple[str, str, bool]], *, force: bool) -> WriteResult:
     """Write (path, text, generated) triples under `root` by the rules above."""
     changes = []
     for path, text, generated in files:

@@ -68,15 +68,15 @@ def resolve_actions(github: GitHubConfig) -> ActionRefs:
 
     mlci_ref = github.actions_ref
     if github.pin_actions:
-        sha = github.pins.get(github.actions_repo)
-        if sha is None:
+        mlci_sha = github.pins.get(github.actions_repo)
+        if mlci_sha is None:
             raise ConfigError(
                 f"mlci.yaml: github.pins: no commit SHA for {github.actions_repo}"
                 " while github.pin_actions is true",
                 f"add `{github.actions_repo}: <commit SHA of {github.actions_ref}>` under"
                 " github.pins, or set github.pin_actions to false",
             )
-        mlci_ref = f"{sha} # {github.actions_ref}"
+        mlci_ref = f"{mlci_sha} # {github.actions_ref}"
     return ActionRefs(
         checkout=ref("actions/checkout"),
         setup_python=ref("actions/setup-python"),

@@ -99,9 +99,7 @@ def _environment() -> Any:
 def custom_labels(config: MlciConfig) -> tuple[str, ...]:
     """Runner labels that actionlint must be told about (sorted, no duplicates)."""
     labels = set(config.train.runner) | set(config.build.runner)
-    return tuple(
-        sorted(l for l in labels if l not in _KNOWN_LABELS and not _HOSTED_LABEL.match(l))
-    )
+    return tuple(sorted(x for x in labels if x not in _KNOWN_LABELS and not _HOSTED_LABEL.match(x)))
 
 
 def has_drift_check(config: MlciConfig) -> bool:

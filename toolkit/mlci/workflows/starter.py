@@ -21,7 +21,10 @@ ICON = "mlci"
 
 PROPERTIES: dict[str, tuple[str, str]] = {
     # workflow file -> (name, description)
-    "mlci-ci.yml": ("mlci CI", "Build and test a Python ML project on every push and pull request."),
+    "mlci-ci.yml": (
+        "mlci CI",
+        "Build and test a Python ML project on every push and pull request.",
+    ),
     "mlci-train.yml": (
         "mlci train",
         "Train and validate the model on a GPU runner for trusted pull requests, pushes and"
