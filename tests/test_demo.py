@@ -73,3 +73,33 @@ def test_demo_asks_for_force_before_replacing_an_earlier_demo(tmp_path):
     result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
     assert result.exit_code == 2
     assert "holds an earlier demo. Fix: pass --force to replace it" in result.output
+
+
+def test_demo_checks_data_and_fairness_in_the_report(demo_run):
+    target, result = demo_run
+    assert "[6] Checked the training data: data/reference.csv: 4000 rows, 43 checks, passed" in (
+        result.output
+    )
+    assert "[7] Measured fairness on the held-out predictions: demographic_parity_difference" in (
+        result.output
+    )
+    report = (target / ".mlci" / "outbox" / "comment-report.md").read_text()
+    assert "### Data checks passed" in report
+    assert "| gender | count | accuracy | recall | selection_rate |" in report
+
+
+def test_demo_runs_the_drift_check_and_previews_the_retraining_pr(demo_run):
+    target, result = demo_run
+    assert "[9] Checked production data for drift: 60% of columns drifted" in result.output
+    assert "[10] Previewed the retraining pull request: branch mlci/retrain" in result.output
+    outbox = target / ".mlci" / "outbox"
+    drift = json.loads((outbox / "drift-result.json").read_text())
+    assert drift["retrain"]["retrain"] is True
+    assert "payment_method" in drift["dataset"]["drifted_columns"]
+    assert "wallet" in (outbox / "drift-report.md").read_text()
+    assert (outbox / "drift-report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    preview = json.loads((outbox / "retrain-pr-mlci-retrain.json").read_text())
+    assert preview["files"] == ["data/reference.csv"]
+    assert preview["labels"] == ["retrain"]
+    committed = outbox / "retrain-mlci-retrain" / "data" / "reference.csv"
+    assert committed.read_bytes() == (target / "data" / "current.csv").read_bytes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 MINIMAL = "project: tiny\n"
 
 GPU_LABELS = """\
@@ -71,3 +73,8 @@ MATRIX = {
     "pinned": PINNED,
     "forks-never": FORKS_NEVER,
 }
+
+# The embedded example: data checks, a drift check and GPU labels together.
+MATRIX["example"] = (
+    Path(__file__).resolve().parents[2] / "toolkit" / "mlci" / "example" / "mlci.yaml"
+).read_text()

@@ -139,3 +139,23 @@ def test_generate_without_config_names_the_fix(repo: Path) -> None:
         "Error: mlci.yaml: file not found. Fix: run `mlci init` to create one, "
         "or pass --config with the right path\n"
     )
+
+
+def test_init_torch_example_into_another_folder(repo: Path) -> None:
+    target = repo / "project"
+    target.mkdir()
+    result = invoke("init", "--example", "torch", "--dir", "project")
+    assert result.exit_code == 0, result.output
+    assert "created     train.py" in result.output
+    assert "torch" in (target / "train.py").read_text()
+    assert (target / ".github/workflows/mlci-train.yml").is_file()
+    assert not (repo / "mlci.yaml").exists()
+
+
+def test_init_into_a_missing_folder_names_it(repo: Path) -> None:
+    result = invoke("init", "--dir", "nowhere")
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == "Error: nowhere: no such folder. Fix: create it or run mlci init inside it\n"
+    )

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.config.schema import MlciConfig
 from mlci.errors import UsageError
+from mlci.github.outbox import Outbox
 from mlci.gitutil import commit_all, git, init_repository
 from mlci.report.markdown import ReportSection
 
@@ -51,7 +52,17 @@ class DemoResult:
     outbox: tuple[Path, ...]
     gate_passed: bool
     failed_gates: tuple[str, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
+    drift_share: float | None = None
+    retrain_needed: bool = False
+
+
+@dataclass(frozen=True)
+class _DriftOutcome:
+    detail: str
+    share: float
+    retrain: bool
+    reasons: tuple[str, ...]
+    markdown: str
 
 
 def example_dir() -> Path:
@@ -164,6 +175,51 @@ def _train(
     return f"{shown} in {record.duration_s:.1f} s (run record {record.id})"
 
 
+def _drift_check(config: MlciConfig, root: Path, outbox: Outbox) -> _DriftOutcome:
+    """What the scheduled drift workflow does: compare production data with the reference."""
+    from mlci.drift import run_check
+    from mlci.drift.html import to_html
+    from mlci.drift.render import to_json, to_markdown
+
+    reference = root / (config.data.reference or "data/reference.csv")
+    current = root / (config.data.current.path or "data/current.csv")
+    result = run_check(reference, current, config.drift, config.retrain.when)
+    # Paths in the reports are shown relative to the project, as in CI.
+    prefix = str(root) + "/"
+    markdown = to_markdown(result).replace(prefix, "")
+    outbox.write_text("drift", "report", markdown)
+    outbox.write_text("drift", "report", to_html(result).replace(prefix, ""), ".html")
+    outbox.write_text("drift", "result", to_json(result).replace(prefix, ""), ".json")
+    drifted = ", ".join(result.drifted_columns) or "none"
+    verdict = "retraining needed" if result.retrain.retrain else "no retraining needed"
+    return _DriftOutcome(
+        detail=f"{result.drift_share:.0%} of columns drifted ({drifted}); {verdict}",
+        share=result.drift_share,
+        retrain=result.retrain.retrain,
+        reasons=result.retrain.reasons,
+        markdown=markdown,
+    )
+
+
+def _retrain_preview(config: MlciConfig, root: Path, outbox: Outbox, drift: _DriftOutcome) -> str:
+    """The retraining PR the drift workflow would open: current data becomes the reference."""
+    from mlci.github.retrain import RetrainRequest, open_retrain_pr
+
+    reference = config.data.reference or "data/reference.csv"
+    current = root / (config.data.current.path or "data/current.csv")
+    request = RetrainRequest(
+        files={reference: current.read_bytes()},
+        title=f"mlci: retrain {config.project} on drifted data (drift share {drift.share:.2f})",
+        body=drift.markdown,
+        branch=config.retrain.branch,
+        labels=config.retrain.labels,
+        reviewers=config.retrain.reviewers,
+        workflow=config.retrain.workflow,
+    )
+    result = open_retrain_pr(None, request, outbox=outbox)
+    return f"branch {result.branch}; {'; '.join(drift.reasons)}"
+
+
 def run_demo(
     directory: str | Path,
     *,
@@ -177,7 +233,6 @@ def run_demo(
     `env` is the training command's environment (the CLI passes its own).
     """
     from mlci.config import load_config
-    from mlci.github.outbox import Outbox
     from mlci.report.build import build_report
 
     root = Path(directory).resolve()
@@ -226,6 +281,11 @@ def run_demo(
         "Compared the branch with main and wrote the pull-request report",
         f"gates {verdict}; baseline from {report.baseline.source}",
     )
+
+    drift = _drift_check(config, root, outbox)
+    step("Checked production data for drift", drift.detail)
+    if drift.retrain:
+        step("Previewed the retraining pull request", _retrain_preview(config, root, outbox, drift))
     return DemoResult(
         directory=root,
         steps=tuple(steps),
@@ -233,4 +293,6 @@ def run_demo(
         outbox=tuple(outbox.entries()),
         gate_passed=report.gate_passed,
         failed_gates=failed,
+        drift_share=drift.share,
+        retrain_needed=drift.retrain,
     )

@@ -41,9 +41,10 @@ def init(example: str | None, force: bool, directory: str) -> None:
     """
     from pathlib import Path
 
+    from mlci.examples import example_path
     from mlci.workflows.init import init_project
 
-    source = _example_folder(example) if example else None
+    source = example_path(example) if example else None
     root = Path(directory)
     result = init_project(root, example=source, force=force)
     for note in result.notes:
@@ -51,16 +52,3 @@ def init(example: str | None, force: bool, directory: str) -> None:
     echo_changes(result.changes, root)
     if not result.kept:
         click.echo("Next: review mlci.yaml, commit, and push; `mlci generate` after each change.")
-
-
-def _example_folder(name: str):  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
-    try:
-        from mlci.examples import example_path  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        import mlci
-
-        folder = "example" if name == "sklearn" else f"example_{name}"
-        return Path(mlci.__file__).parent / folder
-    return Path(example_path(name))

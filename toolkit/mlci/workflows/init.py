@@ -12,7 +12,8 @@ from mlci.workflows.guess import config_text, guess_config
 from mlci.workflows.render import render_files
 
 # Files of the packaged example that a user's repository does not need.
-_SKIP_PARTS = {"__pycache__", ".pytest_cache", ".mlci"}
+# (Hidden folders such as .pytest_cache are skipped as well.)
+_SKIP_PARTS = {"__pycache__"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ def example_files(example: Path) -> list[tuple[str, str]]:
     files = []
     for path in sorted(example.rglob("*")):
         relative = path.relative_to(example)
-        if path.is_dir() or _SKIP_PARTS.intersection(relative.parts) or path.suffix == ".pyc":
+        hidden = any(part.startswith(".") for part in relative.parts)
+        if path.is_dir() or hidden or _SKIP_PARTS.intersection(relative.parts):
             continue
         files.append((relative.as_posix(), path.read_text(encoding="utf-8")))
     return files
