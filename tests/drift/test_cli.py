@@ -69,6 +69,7 @@ def test_profile_then_check_with_every_output(files, monkeypatch):
     assert json.loads((files / "d.json").read_text())["retrain"] is True
     outputs = (files / "gh-out").read_text()
     assert "drift-detected<<" in outputs and "\ntrue\n" in outputs
+    assert "retrain-needed<<" in outputs
     assert "\ntenure,contract\n" in outputs and "\n0.4000\n" in outputs
     assert (files / "summary.md").read_text().startswith("## Data drift")
     html = (files / "r.html").read_text()

@@ -362,7 +362,7 @@ def _actions(result: Any, markdown: str) -> None:
             "drift-detected": "true" if result.dataset_drift else "false",
             "drift-share": f"{result.drift_share:.4f}",
             "drifted-columns": ",".join(result.drifted_columns),
-            "retrain": "true" if result.retrain.retrain else "false",
+            "retrain-needed": "true" if result.retrain.retrain else "false",
         }
     )
     runtime.append_summary(markdown)

@@ -171,6 +171,57 @@ def arrow_kind(arrow_type: Any) -> str:
     return "unsupported"
 
 
+def _arrow_view(array: Any, dtype: Any) -> np.ndarray:
+    """The non-null values of a fixed-width Arrow array as a numpy view of its buffer.
+
+    `Array.to_numpy` would import pandas (about 35 MiB of resident memory) on a path
+    that otherwise needs only numpy and pyarrow; reading the buffer directly avoids it
+    and copies nothing when the array has no nulls.
+    """
+    import pyarrow.compute as pc
+
+    if array.null_count:
+        array = pc.drop_null(array)
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
+
+
+def _numeric_view(values: np.ndarray, nulls: int) -> Chunk:
+    """A chunk from non-null values that may still hold NaN (counted as null)."""
+    missing = np.isnan(values)
+    nans = int(np.count_nonzero(missing))
+    if nans == values.size:
+        return NullChunk(nulls + nans)
+    return NumericChunk(values[~missing] if nans else values, nulls + nans)
+
+
+def _arrow_array(values: np.ndarray) -> Any:
+    """A numpy int64 or bool array as an Arrow array, built from its buffer.
+
+    `pa.array(ndarray)` imports pandas to look for pandas objects; from_buffers does not.
+    """
+    import pyarrow as pa
+
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), values.size, [None, pa.py_buffer(bits)])
+    ints = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), ints.size, [None, pa.py_buffer(ints)])
+
+
+def _dictionary_counts(array: Any) -> tuple[list[str], np.ndarray, int]:
+    """Category counts of a dictionary array from its integer indices (no per-row objects),
+    and the count of rows whose dictionary value is itself null."""
+    indices = _arrow_view(array.indices, np.dtype(array.type.index_type.to_pandas_dtype()))
+    counts = np.bincount(indices, minlength=len(array.dictionary))
+    present = np.flatnonzero(counts)
+    values = array.dictionary.take(_arrow_array(present)).to_pylist()
+    keep = [i for i, v in enumerate(values) if v is not None]
+    null_values = int(counts[present].sum() - counts[present[keep]].sum())
+    return [label(values[i]) for i in keep], counts[present[keep]].astype(np.int64), null_values
+
+
 def arrow_chunk(array: Any, wanted: str) -> Chunk:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -193,22 +244,29 @@ def arrow_chunk(array: Any, wanted: str) -> Chunk:
         if pa.types.is_date(array.type):
             array = pc.cast(array, pa.timestamp("s"))
         unit = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[array.type.unit]
-        seconds = pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
-        if nulls:
-            seconds[~array.is_valid().to_numpy(zero_copy_only=False)] = np.nan
-        return _numeric_chunk(seconds / unit)
+        ticks = _arrow_view(pc.cast(array, pa.int64()), np.dtype(np.int64))
+        return NumericChunk(ticks.astype(np.float64) / unit, nulls)
     if wanted == "numeric":
         if not pa.types.is_floating(array.type) or array.type.bit_width != 64:
             array = pc.cast(array, pa.float64())
-        return _numeric_chunk(array.to_numpy(zero_copy_only=False))
-    counted = pc.value_counts(array)
-    values = counted.field("values")
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
-    counts = counted.field("counts").to_numpy(zero_copy_only=False)
-    keep = values.is_valid().to_numpy(zero_copy_only=False)
-    labels = [label(v) for v in values.filter(pa.array(keep)).to_pylist()]
-    folded, numbers = _fold(labels, counts[keep].astype(np.int64))
+        return _numeric_view(_arrow_view(array, np.dtype(np.float64)), nulls)
+    if pa.types.is_dictionary(array.type):
+        labels, numbers, null_values = _dictionary_counts(array)
+        nulls += null_values
+    else:
+        counted = pc.value_counts(array)
+        pairs = [
+            (label(v), c)
+            for v, c in zip(
+                counted.field("values").to_pylist(),
+                counted.field("counts").to_pylist(),
+                strict=True,
+            )
+            if v is not None
+        ]
+        labels = [p[0] for p in pairs]
+        numbers = np.array([p[1] for p in pairs], dtype=np.int64)
+    folded, numbers = _fold(labels, numbers)
     return CategoryChunk(folded, numbers, nulls)
 
 
@@ -388,7 +446,7 @@ class ParquetSource(Source):
         for record_batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
             mask = _sample_mask(rng, record_batch.num_rows, sample)
             if mask is not None:
-                record_batch = record_batch.filter(pa.array(mask))
+                record_batch = record_batch.filter(_arrow_array(mask))
             chunks = {
                 name: arrow_chunk(record_batch.column(name), kind) for name, kind in wanted.items()
             }

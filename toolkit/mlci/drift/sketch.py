@@ -103,11 +103,12 @@ class BinCounts:
         batch_mean = total / n
         # The shortcut sum(x^2) - n*mean^2 is exact enough unless the mean dwarfs the
         # spread (cancellation); then take the two-pass value.
-        squares = float(np.dot(ordered, ordered))
+        # Not np.dot: a BLAS call wakes OpenBLAS's thread pool, which on a small machine
+        # competes with the column threads and cost more than the sort itself.
+        squares = float(np.square(ordered).sum())
         m2 = squares - n * batch_mean * batch_mean
         if m2 <= 1e-6 * squares:
-            centred = ordered - batch_mean
-            m2 = float(np.dot(centred, centred))
+            m2 = float(np.square(ordered - batch_mean).sum())
         self._merge_moments(n, batch_mean, m2)
         self.minimum = min(self.minimum, float(ordered[0]))
         self.maximum = max(self.maximum, float(ordered[-1]))
