@@ -27,16 +27,6 @@ BRANCH = "experiment/deeper-trees"
 # The parameter change the demo's pull request makes, as (old line, new line).
 PARAM_CHANGE = ("  max_depth: 4", "  max_depth: 8")
 
-DEMO_GITIGNORE = """\
-# Outputs too large or too private for git; metrics, plots and run records are kept.
-model.joblib
-predictions.csv
-__pycache__/
-.pytest_cache/
-.mlci/outbox/
-.mlci/actions/
-"""
-
 
 @dataclass(frozen=True)
 class DemoStep:
@@ -90,7 +80,6 @@ def prepare_directory(directory: Path, force: bool) -> None:
 def copy_example(directory: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mlci")
     shutil.copytree(example_dir(), directory, ignore=ignore, dirs_exist_ok=True)
-    (directory / ".gitignore").write_text(DEMO_GITIGNORE, encoding="utf-8")
     marker = directory / DEMO_MARKER
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text('{"made_by": "mlci demo"}\n', encoding="utf-8")
