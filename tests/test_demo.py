@@ -103,3 +103,22 @@ def test_demo_runs_the_drift_check_and_previews_the_retraining_pr(demo_run):
     assert preview["labels"] == ["retrain"]
     committed = outbox / "retrain-mlci-retrain" / "data" / "reference.csv"
     assert committed.read_bytes() == (target / "data" / "current.csv").read_bytes()
+
+
+def test_demo_without_the_governance_extra_skips_those_steps_and_says_why(tmp_path, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def without_pandera(name, *args):
+        return None if name == "pandera" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_pandera)
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "[6] Data checks: skipped: needs pandera (pip install 'mlci[governance]')" in (
+        result.output
+    )
+    report = (tmp_path / "d" / ".mlci" / "outbox" / "comment-report.md").read_text()
+    assert "| metrics.json | accuracy | 0.765 | 0.781 | +0.016 |" in report
+    assert "Data checks" not in report

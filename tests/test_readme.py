@@ -57,7 +57,7 @@ def readme_commands():
 
 def test_readme_opens_with_the_two_commands():
     demo, tests = readme_commands()
-    assert "pip install ." in demo and "mlci demo" in demo
+    assert 'pip install ".[governance]"' in demo and "mlci demo" in demo
     assert 'pip install -q -e ".[test]"' in tests and "pytest" in tests
 
 

@@ -106,6 +106,14 @@ def _as_section(markdown: str, fallback: str) -> ReportSection:
     return ReportSection(fallback, markdown)
 
 
+def _missing_governance() -> str:
+    """The governance extra's libraries that are not installed, e.g. 'pandera'."""
+    import importlib.util
+
+    names = [name for name in ("pandera", "fairlearn") if importlib.util.find_spec(name) is None]
+    return " and ".join(names)
+
+
 def _data_check(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
     """Check the training data (data.reference) against data.checks."""
     from mlci.data.quality import check_data
@@ -255,12 +263,20 @@ def run_demo(
     step("Trained the candidate on the branch", detail)
 
     config = load_config(root / "mlci.yaml")
-    data_section, data_detail = _data_check(config, root)
-    step("Checked the training data", data_detail)
-    fairness_section, fairness_detail = _fairness(config, root)
-    step("Measured fairness on the held-out predictions", fairness_detail)
+    sections: list[ReportSection] = []
+    missing = _missing_governance()
+    if missing:
+        skipped = f"skipped: needs {missing} (pip install 'mlci[governance]')"
+        step("Data checks", skipped)
+        step("Fairness", skipped)
+    else:
+        data_section, data_detail = _data_check(config, root)
+        step("Checked the training data", data_detail)
+        fairness_section, fairness_detail = _fairness(config, root)
+        step("Measured fairness on the held-out predictions", fairness_detail)
+        sections += [data_section, fairness_section]
 
-    report = build_report(config, root, base_ref="main", sections=(data_section, fairness_section))
+    report = build_report(config, root, base_ref="main", sections=sections)
     outbox = Outbox(root / ".mlci" / "outbox")
     entry = outbox.write_text("comment", config.github.comment_key, report.markdown)
     outbox.write_json("report", config.github.comment_key, report.to_dict())

@@ -19,6 +19,8 @@ import numpy as np
 from mlci.errors import InputError
 
 DEFAULT_BATCH_ROWS = 65_536
+# Parquet: uncompressed bytes of column chunks read together (see `column_groups`).
+COLUMN_GROUP_BYTES = 8 << 20
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2", ".csv.zip")
 
@@ -56,6 +58,13 @@ Chunk = NumericChunk | CategoryChunk | NullChunk | MismatchChunk
 
 @dataclass(frozen=True, eq=False)
 class Batch:
+    """Chunks of some columns over one range of rows.
+
+    A reader may deliver one range's columns in several batches (Parquet is read a few
+    columns at a time to bound memory); `rows` counts the range once, in its first
+    batch, and is 0 in the others.
+    """
+
     rows: int
     chunks: dict[str, Chunk]
     rowwise: dict[str, np.ndarray] = field(default_factory=dict)
@@ -430,31 +439,77 @@ class ParquetSource(Source):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        columns = list(dict.fromkeys([*wanted, *rowwise]))
         storage = self.kinds()
         # Category columns stored as text are read as dictionaries: counting them then
         # touches integer indices, not one Python string per row.
         as_dictionary = [
             n for n in wanted if storage.get(n) == "string" and wanted[n] == "categorical"
         ]
-        # A buffered stream without pre-buffering reads a row group page by page, which
-        # keeps the peak memory near one batch instead of whole row groups.
+        # A buffered stream without pre-buffering reads a row group page by page.
         reader = pq.ParquetFile(
             self.path, read_dictionary=as_dictionary, pre_buffer=False, buffer_size=1 << 20
         )
+        pool = pa.default_memory_pool()
         rng = np.random.default_rng(seed) if sample is not None else None
-        for record_batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
-            mask = _sample_mask(rng, record_batch.num_rows, sample)
-            if mask is not None:
-                record_batch = record_batch.filter(_arrow_array(mask))
-            chunks = {
-                name: arrow_chunk(record_batch.column(name), kind) for name, kind in wanted.items()
-            }
-            rows = {}
-            if rowwise:
-                frame = record_batch.select(list(rowwise)).to_pandas()
-                rows = {name: rowwise_values(frame[name]) for name in rowwise}
-            yield Batch(record_batch.num_rows, chunks, rows)
+        metadata = reader.metadata
+        for group in range(metadata.num_row_groups):
+            row_group = metadata.row_group(group)
+            mask = _sample_mask(rng, row_group.num_rows, sample)
+            kept = row_group.num_rows if mask is None else int(np.count_nonzero(mask))
+            parts = column_groups(row_group, list(wanted), rowwise, COLUMN_GROUP_BYTES)
+            if not parts:
+                yield Batch(kept, {})
+                continue
+            for number, columns in enumerate(parts):
+                start = 0
+                for record_batch in reader.iter_batches(
+                    batch_size=batch_rows, columns=columns, row_groups=[group]
+                ):
+                    size = record_batch.num_rows
+                    if mask is not None:
+                        record_batch = record_batch.filter(_arrow_array(mask[start : start + size]))
+                    start += size
+                    chunks = {
+                        n: arrow_chunk(record_batch.column(n), wanted[n])
+                        for n in columns
+                        if n in wanted
+                    }
+                    rows = {}
+                    if rowwise and number == 0:
+                        frame = record_batch.select(list(rowwise)).to_pandas()
+                        rows = {name: rowwise_values(frame[name]) for name in rowwise}
+                    yield Batch(record_batch.num_rows if number == 0 else 0, chunks, rows)
+                # The default allocator (mimalloc) keeps freed pages per reader thread;
+                # handing them back after each group keeps the peak near one group.
+                pool.release_unused()
+
+
+def column_groups(
+    row_group: Any, wanted: list[str], rowwise: tuple[str, ...], budget: int
+) -> list[list[str]]:
+    """The columns to read together from one row group, at most `budget` bytes a group.
+
+    Reading all columns of a row group at once holds every decoded column chunk in
+    memory, which grows with the table's width; a few columns at a time bound the peak
+    by the budget (or by the largest single column chunk) while still giving the
+    counting threads several columns to work on. Row-wise columns come first, together.
+    """
+    sizes = {}
+    for index in range(row_group.num_columns):
+        chunk = row_group.column(index)
+        sizes[chunk.path_in_schema] = int(chunk.total_uncompressed_size)
+    groups: list[list[str]] = [list(rowwise)] if rowwise else []
+    used = sum(sizes.get(n, 0) for n in rowwise)
+    for name in wanted:
+        if name in rowwise:
+            continue
+        size = sizes.get(name, 0)
+        if not groups or used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(name)
+        used += size
+    return groups
 
 
 def open_source(path: str | Path) -> Source:
