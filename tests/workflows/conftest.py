@@ -16,10 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.fail(
-            f"{name} is not installed: pip install '.[test]'"
-            " (shellcheck: apt-get install shellcheck)"
-        )
+        pytest.fail(f"{name} is not installed: pip install '.[test]'")
     return path
 
 

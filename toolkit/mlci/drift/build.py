@@ -11,11 +11,10 @@ of `distances.py` (computed from the exact counts) hold as they do for a one-pas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
-
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
