@@ -238,7 +238,9 @@ def main() -> None:
     goals.append(("check <= 0.35x the scipy loop", f"{share:.2f}x", share <= 0.35))
 
     if not args.skip_raw:
-        raw = measure(mlci("drift", "check", "--reference", str(ref), "--current", str(cur), "-q"))
+        raw = measure(
+            mlci("drift", "check", "--reference", str(ref), "--current", str(cur), "--quiet")
+        )
         print(
             f"mlci drift check vs raw reference (exact scipy statistics, 1 run): "
             f"{raw['wall']:.2f} s, peak {raw['peak_mib']:.0f} MiB"

@@ -421,11 +421,20 @@ class ParquetSource(Source):
         return int(self.file.metadata.num_rows)
 
     def peek(self, rows: int = 1000) -> Any:
+        """The first rows of the text columns only: the other kinds follow from the schema
+        (see `kinds.infer_kind`). None when there are none, so pandas is not imported."""
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
-        for batch in self.file.iter_batches(batch_size=rows):
+        text = [n for n, kind in self.kinds().items() if kind == "string"]
+        if not text:
+            return None
+        # Without pre-buffering only the pages of the first rows are read, not the
+        # whole first row group of every column.
+        reader = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+        for batch in reader.iter_batches(batch_size=rows, columns=text):
             return batch.to_pandas()
-        return pa.table({n: [] for n in self.file.schema_arrow.names}).to_pandas()
+        return pa.table({n: pa.array([], pa.string()) for n in text}).to_pandas()
 
     def batches(
         self,
