@@ -108,3 +108,79 @@ def test_two_trainings_compare(project: Path) -> None:
     assert lines[-1] == "model: changed; data: unchanged"
     listed = runner.invoke(cli, ["runs", "list"])
     assert listed.output.splitlines()[1].split()[:4] == [a.id, "succeeded", a.commit[:7], "main"]
+
+
+def test_record_carries_the_data_manifest_from_one_hashing_pass(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlci.data import lineage
+
+    def no_second_pass(path: object) -> str:
+        raise AssertionError(f"{path} hashed twice")
+
+    # The manifest must reuse the digest's hash, not read the file again.
+    monkeypatch.setattr(lineage, "sha256_file", no_second_pass)
+    config = parse_config(CONFIG + "data:\n  current: {path: data.csv, command: python fetch.py}\n")
+    record = run_training(config, project)
+    expected = hashlib.sha256(b"x,y\n1,2\n").hexdigest()
+    assert record.data[0].sha256 == expected
+    manifest = record.data_manifest
+    assert manifest is not None
+    (file,) = manifest.files
+    assert (file.path, file.size, file.sha256, file.hash_source) == (
+        "data.csv",
+        8,
+        expected,
+        "computed",
+    )
+    assert (file.rows, [c.name for c in file.columns]) == (1, ["x", "y"])
+    assert file.schema_fingerprint == lineage.schema_fingerprint(file.columns)
+    assert file.command == "python fetch.py"  # data.current.command produced data.current.path
+    saved = json.loads((project / ".mlci" / "runs" / f"{record.id}.json").read_text())
+    assert saved["schema"] == 2
+    assert saved["data_manifest"]["kind"] == "mlci-data-manifest"
+    assert saved["data_manifest"]["files"][0]["sha256"] == expected
+    assert list_runs(project)[0].data_manifest == manifest
+
+
+def test_folder_data_with_dvc_lock_and_an_unreadable_table(project: Path) -> None:
+    from mlci.train.lineage import data_lineage
+
+    folder = project / "data"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,v\n1,x\n2,y\n")
+    (folder / "bad.parquet").write_bytes(b"not parquet at all")
+    (folder / ".cache").write_text("hidden")
+    (project / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  prep:\n    cmd: python prep.py\n    outs:\n"
+        "    - path: data/a.csv\n      md5: 0123456789abcdef0123456789abcdef\n      size: 13\n"
+    )
+    result = data_lineage(project, ["data", "missing.csv"])
+    folder_digest, missing = result.digests
+    assert folder_digest.files == 3 and missing.sha256 is None
+    a, bad = result.manifest.files  # the hidden file is left out, as `mlci data manifest` does
+    assert (a.path, a.rows, a.command) == ("data/a.csv", 2, "python prep.py")
+    assert a.sha256 == hashlib.sha256(b"id,v\n1,x\n2,y\n").hexdigest()
+    assert a.md5 == "0123456789abcdef0123456789abcdef"
+    assert bad.sha256 == hashlib.sha256(b"not parquet at all").hexdigest()
+    assert bad.rows is None and bad.schema_fingerprint is None
+    (error,) = result.errors
+    assert error.startswith("lineage of data/bad.parquet: ") and "not a readable Parquet" in error
+
+
+def test_records_without_a_manifest_still_read(project: Path) -> None:
+    from mlci.train.record import RunRecord
+
+    old = {
+        "id": "20240101T000000Z-abc1234",
+        "command": "python train.py",
+        "status": "succeeded",
+        "exit_code": 0,
+        "duration_s": 1.0,
+        "data": [{"path": "data.csv", "sha256": "ab", "size": 8, "files": 1}],
+        "schema": 1,
+    }
+    record = RunRecord.from_dict(old)
+    assert record.data_manifest is None and record.schema == 1
+    assert RunRecord.from_dict({k: v for k, v in old.items() if k != "schema"}).schema == 1
+    assert record.to_dict()["data_manifest"] is None

@@ -247,6 +247,11 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
     help="Write the retraining decision (JSON).",
 )
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when the dataset drifted.")
+@click.option(
+    "--fail-on-bias",
+    is_flag=True,
+    help="Exit 1 when a validate.fairness gate fails on the current data.",
+)
 @click.option("--quiet", is_flag=True, help="Print only the headline.")
 def check(
     reference: str | None,
@@ -266,11 +271,18 @@ def check(
     html_path: str | None,
     decision_path: str | None,
     fail_on_drift: bool,
+    fail_on_bias: bool,
     quiet: bool,
 ) -> None:
     """Compare current data with a reference; report per column and decide on retraining.
 
     Settings come from the drift and retrain sections of mlci.yaml; options override them.
+
+    Bias monitoring: when validate.fairness.sensitive is set and the current data has
+    the label (drift.target or validate.fairness.label), the prediction and the
+    sensitive columns, the fairness metrics and gates are computed on it too (a `bias`
+    entry in --json, a section in --md). Failed bias gates are reported; they exit 1
+    only with --fail-on-bias. Absent columns give a note, not an error.
 
     \b
     Example:
@@ -279,9 +291,10 @@ def check(
     """
     from dataclasses import replace
 
-    from mlci.config import load_config
+    from mlci.config import CONFIG_FILE, load_config
     from mlci.config.schema import ColumnSelection
     from mlci.drift import run_check
+    from mlci.drift.bias import bias_markdown, bias_text, check_bias
     from mlci.drift.render import to_json, to_markdown, to_text
     from mlci.errors import UsageError
 
@@ -317,11 +330,16 @@ def check(
         model_age_days=model_age_days,
         progress=_progress(f"checking {current}"),
     )
+    bias = check_bias(current, config, settings.validate.fairness, config_path or CONFIG_FILE)
     text = to_text(result)
     click.echo(text.splitlines()[0] if quiet else text)
+    if bias is not None and not quiet:
+        click.echo("\n".join(bias_text(bias)))
     markdown = to_markdown(result)
+    if bias is not None:
+        markdown = markdown.rstrip("\n") + "\n\n" + bias_markdown(bias)
     if json_path:
-        _write(json_path, to_json(result))
+        _write(json_path, _with_bias(to_json(result), bias))
     if md_path:
         _write(md_path, markdown)
     if html_path:
@@ -339,30 +357,57 @@ def check(
             "drifted_columns": list(result.drifted_columns),
         }
         _write(decision_path, json_dumps(decision) + "\n")
-    _actions(result, markdown)
-    if fail_on_drift and result.dataset_drift:
-        from mlci.errors import GateFailed
+    _actions(result, markdown, bias, current)
+    from mlci.errors import GateFailed
 
+    if fail_on_drift and result.dataset_drift:
         raise GateFailed(
             f"drift detected in {len(result.drifted_columns)} columns "
             f"({result.drift_share:.0%} >= {result.share_threshold:.0%})",
             "look at the report; retrain or raise drift.drift_share if this is expected",
         )
+    if fail_on_bias and bias is not None and bias.report is not None and not bias.passed:
+        raise GateFailed(
+            f"fairness gates failed on the current data: {len(bias.report.failed)} of "
+            f"{len(bias.report.gates)}",
+            "see the bias lines above; retrain or adjust validate.fairness.gates",
+        )
 
 
-def _actions(result: Any, markdown: str) -> None:
-    """Outputs and step summary when running inside GitHub Actions."""
+def _with_bias(json_text: str, bias: Any) -> str:
+    """The drift JSON with a `bias` entry (null when validate.fairness has no sensitive)."""
+    import json
+
+    from mlci.drift.bias import bias_json
+
+    data = json.loads(json_text)
+    data["bias"] = bias_json(bias)
+    return json.dumps(data, indent=2, allow_nan=False, default=str) + "\n"
+
+
+def _actions(result: Any, markdown: str, bias: Any, current: str) -> None:
+    """Outputs, bias gate warnings and step summary when running inside GitHub Actions."""
     from mlci.gha import ActionsRuntime
 
     runtime = ActionsRuntime()
     if not runtime.in_actions:
         return
+    if bias is not None and bias.report is not None:
+        for gate in bias.report.failed:
+            runtime.warning(gate.describe(), file=current, title="bias on current data")
     runtime.set_outputs(
         {
             "drift-detected": "true" if result.dataset_drift else "false",
             "drift-share": f"{result.drift_share:.4f}",
             "drifted-columns": ",".join(result.drifted_columns),
             "retrain-needed": "true" if result.retrain.retrain else "false",
+            "bias": (
+                "off"
+                if bias is None
+                else "skipped"
+                if bias.report is None
+                else ("passed" if bias.passed else "failed")
+            ),
         }
     )
     runtime.append_summary(markdown)

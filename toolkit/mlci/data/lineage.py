@@ -160,16 +160,28 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def record_file(
-    path: str | Path, *, command: str | None = None, dvc: dict[Path, DvcEntry] | None = None
+    path: str | Path,
+    *,
+    command: str | None = None,
+    dvc: dict[Path, DvcEntry] | None = None,
+    sha256: str | None = None,
+    name: str | None = None,
 ) -> FileRecord:
-    """The manifest record of one file."""
+    """The manifest record of one file.
+
+    `sha256` is the file's hash when the caller has just computed it (the run record
+    hashes its data files anyway): it is kept, never recomputed, and a matching
+    dvc.lock entry still adds its md5 and stage command. `name` is the path to record
+    (default: `path` as given), e.g. one relative to the project root.
+    """
     file = Path(path)
     size = file.stat().st_size
     known = (dvc or {}).get(file.resolve())
-    if known is not None and (known.size is None or known.size == size):
-        sha256, md5, source = None, known.md5, "dvc.lock"
-    else:  # no entry, or a stale one (the file changed after `dvc repro`)
-        sha256, md5, source = sha256_file(file), None, "computed"
+    fresh = known is not None and (known.size is None or known.size == size)
+    md5 = known.md5 if fresh and known is not None else None
+    source = "dvc.lock" if fresh and sha256 is None else "computed"
+    if sha256 is None and not fresh:  # no entry, or a stale one (changed after `dvc repro`)
+        sha256 = sha256_file(file)
     rows: int | None = None
     columns: tuple[ColumnType, ...] = ()
     fingerprint = None
@@ -177,7 +189,7 @@ def record_file(
         rows, columns = table_shape(file)
         fingerprint = schema_fingerprint(columns)
     return FileRecord(
-        path=file.as_posix(),
+        path=name if name is not None else file.as_posix(),
         size=size,
         sha256=sha256,
         md5=md5,

@@ -145,15 +145,27 @@ def column_types(path: str | Path) -> list[tuple[str, str]] | None:
     if _require_format(file) != "parquet":
         return None
     _import_pyarrow()
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(file)
+    try:
+        schema = pq.read_schema(file)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise InputError(
+            f"{file}: not a readable Parquet file ({error})", "check the file"
+        ) from None
     return [(field.name, str(field.type)) for field in schema]
 
 
 def parquet_row_count(path: str | Path) -> int:
     """Row count from the Parquet footer, without reading the data."""
     _import_pyarrow()
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise InputError(
+            f"{path}: not a readable Parquet file ({error})", "check the file"
+        ) from None

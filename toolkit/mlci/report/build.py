@@ -8,17 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from mlci.config.schema import MlciConfig
+from mlci.data.diff import ManifestDiff, diff_manifests
+from mlci.data.lineage import Manifest, manifest_to_dict
 from mlci.gitutil import git_state
 from mlci.metrics.diff import MetricsDiff, diff_metrics, diff_params
 from mlci.metrics.load import MetricSet, load_metrics
 from mlci.metrics.render import diff_to_dict, json_value
+from mlci.report.base_run import base_run
 from mlci.report.cap import GITHUB_COMMENT_LIMIT, cap_markdown
 from mlci.report.links import ReportLinks
 from mlci.report.markdown import ReportSection, compose, lineage_section
 from mlci.report.plots import PlotPair, load_plots
 from mlci.train.hashing import digest_path
 from mlci.train.record import FileDigest, RunRecord, find_run_for_commit, run_folder
-from mlci.train.run import data_files
+from mlci.train.run import lineage_of
 from mlci.validate.baseline import Baseline, resolve_baseline
 from mlci.validate.gates import GateReport, evaluate_gates
 
@@ -40,6 +43,8 @@ class Report:
     model: FileDigest | None
     data: tuple[FileDigest, ...]
     errors: tuple[str, ...]
+    data_manifest: Manifest | None = None
+    data_diff: ManifestDiff | None = None  # base run's manifest -> data_manifest
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,14 @@ class Report:
             "params": diff_to_dict(self.params),
             "plots": [p.path for p in self.plots],
             "head_run": self.head_record.id if self.head_record else None,
+            "data_manifest": (
+                manifest_to_dict(self.data_manifest) if self.data_manifest is not None else None
+            ),
+            "data_changes": (
+                [asdict(c) for c in self.data_diff.files if c.status != "unchanged"]
+                if self.data_diff is not None
+                else None
+            ),
             "errors": list(self.errors),
             "truncated": self.truncated,
         }
@@ -78,11 +91,18 @@ def report_from_parts(
     head_record: RunRecord | None = None,
     model: FileDigest | None = None,
     data: Sequence[FileDigest] = (),
+    data_manifest: Manifest | None = None,
+    base_record: RunRecord | None = None,
     links: ReportLinks | None = None,
     sections: Sequence[ReportSection] = (),
     max_chars: int = GITHUB_COMMENT_LIMIT,
 ) -> Report:
-    """Render from values already loaded (what build_report and the benchmark use)."""
+    """Render from values already loaded (what build_report and the benchmark use).
+
+    `base_record` is the run the lineage is compared with (default: the baseline's
+    record); the data's diff is against its manifest, when it has one.
+    """
+    base_record = base_record or baseline.record
     links = links or ReportLinks()
     base_label = baseline.ref or ("baseline" if baseline.found else "base")
     metrics = diff_metrics(
@@ -95,6 +115,12 @@ def report_from_parts(
         baseline.metrics.merged() if baseline.metrics is not None else None,
         config.metrics,
     )
+    base_manifest = base_record.data_manifest if base_record is not None else None
+    data_diff = (
+        diff_manifests(base_manifest, data_manifest)
+        if base_manifest is not None and data_manifest is not None
+        else None
+    )
     errors = tuple(
         [f.error for f in (*head_metrics.files, *head_params.files) if f.error]
         + [e for e in (*metrics.errors, *params.errors) if not e.startswith("head: ")]
@@ -106,7 +132,9 @@ def report_from_parts(
         params=params,
         baseline=baseline,
         plots=plots,
-        lineage=lineage_section(model, data, baseline.record, head_record),
+        lineage=lineage_section(
+            model, data, base_record, head_record, manifest=data_manifest, diff=data_diff
+        ),
         links=links,
         precision=config.metrics.precision,
         errors=errors,
@@ -133,6 +161,8 @@ def report_from_parts(
         model,
         tuple(data),
         errors,
+        data_manifest,
+        data_diff,
     )
 
 
@@ -162,11 +192,14 @@ def build_report(
     plots = load_plots(config.train.plots, root, plot_ref, plot_dir)
     commit = git_state(root).commit
     head_record = find_run_for_commit(root, commit) if commit else None
+    manifest: Manifest | None
     if head_record is not None:
         model, data = head_record.model, head_record.data
-    else:
+        manifest = head_record.data_manifest
+    else:  # no training recorded for this commit: describe the work tree's data now
         model = digest_path(root, config.train.model) if config.train.model else None
-        data = tuple(digest_path(root, p) for p in data_files(config))
+        lineage = lineage_of(config, root)
+        data, manifest = lineage.digests, lineage.manifest
     return report_from_parts(
         config,
         head_metrics=head_metrics,
@@ -176,6 +209,8 @@ def build_report(
         head_record=head_record,
         model=model,
         data=data,
+        data_manifest=manifest,
+        base_record=base_run(root, baseline),
         links=links,
         sections=sections,
         max_chars=max_chars,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mlci.data.diff import ManifestDiff
+from mlci.data.lineage import FileRecord, Manifest
 from mlci.metrics.diff import MetricsDiff
 from mlci.metrics.render import format_value, markdown_table, render_markdown
 from mlci.report.charts import plot_markdown
@@ -83,12 +85,71 @@ def _size(n: int | None) -> str:
     return str(n)
 
 
+def _digest_change(before: FileDigest | None, after: FileDigest) -> str:
+    if before is None:
+        return "new"
+    return "unchanged" if before.sha256 == after.sha256 else "changed"
+
+
+def _record_hash(record: FileRecord) -> str:
+    if record.sha256:
+        return f"`{record.sha256[:12]}`"
+    return f"`md5:{record.md5[:12]}`" if record.md5 else "-"
+
+
+def _manifest_table(manifest: Manifest, diff: ManifestDiff | None) -> str:
+    """One row per data file: rows, schema, hash, producing command, change vs base."""
+    status = {c.path: c.status for c in diff.files} if diff is not None else {}
+    label = {"modified": "changed", "added": "new"}
+    rows = []
+    for r in manifest.files:
+        if diff is not None:
+            change = label.get(status.get(r.path, ""), status.get(r.path, "-"))
+        else:
+            change = "-"  # no base run, or one recorded before manifests existed
+        rows.append(
+            [
+                f"`{r.path}`",
+                "-" if r.rows is None else str(r.rows),
+                str(len(r.columns)) if r.columns else "-",
+                f"`{r.schema_fingerprint[:12]}`" if r.schema_fingerprint else "-",
+                _record_hash(r),
+                _size(r.size),
+                f"`{r.command}`" if r.command else "-",
+                change,
+            ]
+        )
+    header = ["Data", "Rows", "Columns", "Schema", "SHA-256", "Size", "Produced by"]
+    return markdown_table([*header, "vs base run"], rows)
+
+
+def _changed_line(diff: ManifestDiff | None, base_record: RunRecord | None) -> str:
+    if base_record is None:
+        return ""
+    if diff is None:
+        return (
+            f"_Base run `{base_record.id}` has no data manifest (recorded by an older mlci): "
+            "rows and schema are not compared._"
+        )
+    if not diff.changed:
+        return f"Data unchanged since base run `{base_record.id}`."
+    changes = [f"`{c.path}`: {'; '.join(c.details)}" for c in diff.files if c.status != "unchanged"]
+    return f"**Changed since base run `{base_record.id}`:** " + " · ".join(changes) + "."
+
+
 def lineage_section(
     model: FileDigest | None,
     data: Sequence[FileDigest],
     base_record: RunRecord | None,
     head_record: RunRecord | None,
+    *,
+    manifest: Manifest | None = None,
+    diff: ManifestDiff | None = None,
 ) -> str:
+    """Model and data hashes vs the base run; with a manifest, rows, schema and what changed.
+
+    `diff` compares the base run's manifest with `manifest` (None when either is missing).
+    """
     base_data = {d.path: d for d in base_record.data} if base_record else {}
     rows = []
     if model is not None:
@@ -97,21 +158,22 @@ def lineage_section(
             "-" if before is None else ("unchanged" if before.sha256 == model.sha256 else "changed")
         )
         rows.append(["model", model.path, _short(model), _size(model.size), change])
-    for d in data:
-        before = base_data.get(d.path)
-        change = (
-            "-"
-            if not base_record
-            else (
-                "new"
-                if before is None
-                else ("unchanged" if before.sha256 == d.sha256 else "changed")
-            )
-        )
-        rows.append(["data", d.path, _short(d), _size(d.size), change])
+    if manifest is None:  # a record from before manifests: hashes only
+        for d in data:
+            change = "-" if not base_record else _digest_change(base_data.get(d.path), d)
+            rows.append(["data", d.path, _short(d), _size(d.size), change])
     parts = []
     if rows:
         parts.append(markdown_table(["Kind", "Path", "SHA-256", "Size", "vs base run"], rows))
+    if manifest is not None and manifest.files:
+        parts.append(_manifest_table(manifest, diff))
+    if manifest is not None:
+        line = _changed_line(diff, base_record)
+        if line:
+            parts.append(line)
+    missing = [d.path for d in data if d.sha256 is None]
+    if manifest is not None and missing:
+        parts.append("Missing data: " + ", ".join(f"`{p}`" for p in missing) + ".")
     if head_record is not None:
         runner = head_record.runner
         # The shape of `mlci.runners.RunnerInfo.to_dict()`.

@@ -1,8 +1,11 @@
 """Run records: one JSON file per training under `.mlci/runs/`, the experiment log.
 
 A record keeps what is needed to compare and reproduce a run: the commit, params,
-metrics, model and data hashes, duration and the machine it ran on. Standard
-library only, so reading records stays cheap.
+metrics, model and data hashes, the data's lineage manifest (rows, schema, producing
+command), duration and the machine it ran on. Standard library only, so reading
+records stays cheap.
+
+Schema 2 added `data_manifest`; records of schema 1 read with it set to None.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from mlci.errors import InputError
 
 if TYPE_CHECKING:
+    from mlci.data.lineage import Manifest
     from mlci.metrics.load import MetricSet
 
 RUNS_DIR = Path(".mlci") / "runs"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class RunRecord:
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     model: FileDigest | None = None
     data: tuple[FileDigest, ...] = ()
+    # The data's lineage manifest; stored in the JSON as a complete manifest, so
+    # `jq .data_manifest` of a record is a file `mlci data diff` reads.
+    data_manifest: Manifest | None = None
     runner: dict[str, Any] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     schema: int = SCHEMA_VERSION
@@ -55,14 +62,22 @@ class RunRecord:
         return self.status == "succeeded"
 
     def to_dict(self) -> dict[str, Any]:
+        from mlci.data.lineage import manifest_to_dict
+
         data = asdict(self)
         data["data"] = [asdict(d) for d in self.data]
+        data["data_manifest"] = (
+            manifest_to_dict(self.data_manifest) if self.data_manifest is not None else None
+        )
         data["errors"] = list(self.errors)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        from mlci.data.lineage import manifest_from_dict
+
         model = data.get("model")
+        manifest = data.get("data_manifest")
         return cls(
             id=str(data["id"]),
             created_at=str(data.get("created_at", "")),
@@ -75,9 +90,12 @@ class RunRecord:
             metrics={str(k): dict(v) for k, v in (data.get("metrics") or {}).items()},
             model=FileDigest(**model) if isinstance(model, dict) else None,
             data=tuple(FileDigest(**d) for d in data.get("data") or ()),
+            data_manifest=(
+                manifest_from_dict(manifest, f"run {data['id']}") if manifest is not None else None
+            ),
             runner=dict(data.get("runner") or {}),
             errors=tuple(data.get("errors") or ()),
-            schema=int(data.get("schema", SCHEMA_VERSION)),
+            schema=int(data.get("schema", 1)),  # records before the field existed were 1
         )
 
     def metric_set(self) -> MetricSet:

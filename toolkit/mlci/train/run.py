@@ -18,6 +18,7 @@ from mlci.config.schema import MlciConfig
 from mlci.gitutil import git_state
 from mlci.metrics.load import load_metrics
 from mlci.train.hashing import digest_path
+from mlci.train.lineage import DataLineage, data_lineage
 from mlci.train.record import RunRecord, record_path, run_folder, save_run
 
 PLOT_SUFFIXES = (".csv", ".tsv", ".json")
@@ -44,6 +45,13 @@ def data_files(config: MlciConfig) -> list[str]:
         if extra and extra not in paths:
             paths.append(extra)
     return paths
+
+
+def lineage_of(config: MlciConfig, root: Path) -> DataLineage:
+    """Digests and manifest of the run's data; data.current.command produced its path."""
+    current = config.data.current
+    commands = {current.path: current.command} if current.path and current.command else {}
+    return data_lineage(root, data_files(config), commands=commands)
 
 
 def _new_id(cwd: Path, started: datetime, commit: str | None) -> str:
@@ -139,6 +147,8 @@ def run_training(
     metrics = load_metrics(config.train.metrics, root)
     params = load_metrics([config.train.params] if config.train.params else [], root)
     errors += [f.error for f in (*metrics.files, *params.files) if f.error]
+    lineage = lineage_of(config, root)
+    errors += lineage.errors
     record = RunRecord(
         id=_new_id(root, started, state.commit),
         created_at=started.isoformat(timespec="microseconds"),
@@ -150,7 +160,8 @@ def run_training(
         params={f.path: f.values for f in params.files if not f.error},
         metrics={f.path: f.values for f in metrics.files if not f.error},
         model=digest_path(root, config.train.model) if config.train.model else None,
-        data=tuple(digest_path(root, p) for p in data_files(config)),
+        data=lineage.digests,
+        data_manifest=lineage.manifest,
         # The quick probe (no framework imports): OS, CPU, memory, disk, nvidia-smi.
         runner=probe_runner(disk_path=str(root), frameworks=()).to_dict(),
         errors=tuple(errors),
