@@ -131,3 +131,22 @@ def test_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(cli, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_unwritable_output_path_exits_2_naming_it(tmp_path, monkeypatch):
+    # --json into a folder that does not exist: the user's path, not a bug (was exit 4).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.json").write_text('{"accuracy": 0.9}\n', encoding="utf-8")
+    target = tmp_path / "missing" / "manifest.json"
+    result = CliRunner().invoke(cli, ["data", "manifest", "m.json", "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert result.output.endswith(
+        f"Error: {target}: No such file or directory. Fix: check the path and its permissions\n"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_oserror_without_a_path_is_still_a_bug():
+    result = CliRunner().invoke(make_group(OSError("socket closed")), ["boom"])
+    assert result.exit_code == EXIT_INTERNAL
+    assert "Traceback" in result.output

@@ -140,3 +140,25 @@ def test_missing_pandera_exits_2_with_the_install_hint(tmp_path, monkeypatch):
         "Error: data checks need pandera, which is not installed. "
         "Fix: pip install 'mlci[governance]'\n"
     )
+
+
+def test_compound_key_with_a_missing_column_fails(tmp_path, monkeypatch):
+    # It used to be skipped silently, so a typo in a key column passed the check.
+    setup(tmp_path, monkeypatch, ages=(30, 40, 50))
+    (tmp_path / "mlci.yaml").write_text("data:\n  checks:\n    unique: [[id, agee]]\n")
+    result = invoke(["data", "check", "ref.csv"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "ref.csv: 3 rows, 2 columns, 1 checks, 1 failed\n"
+        "  FAIL id, agee: unique_key: key column agee is missing (1x)\n"
+        "Error: data checks failed: 1 failing checks in 1 of 1 files. "
+        "Fix: see the failures above; fix the data or data.checks in mlci.yaml\n"
+    )
+
+
+def test_malformed_dvc_lock_is_one_line_naming_the_line(tmp_path, monkeypatch):
+    setup(tmp_path, monkeypatch)
+    (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: [\n")
+    result = invoke(["data", "manifest", "ref.csv"])
+    assert result.exit_code == 2
+    assert result.output == "Error: dvc.lock: invalid YAML at line 3. Fix: check dvc.lock\n"

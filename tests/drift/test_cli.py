@@ -147,3 +147,39 @@ def test_profile_merge_command(files, monkeypatch):
     result = run("drift", "profile", "merge", "a.json", "b.json", "-o", "ab.json")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("wrote ab.json: 2 profiles, 5,000 rows")
+
+
+def test_profile_refuses_to_overwrite_the_data(files, monkeypatch):
+    # `-o ref.csv` used to replace the reference data with its JSON profile.
+    monkeypatch.chdir(files)
+    before = (files / "ref.csv").read_bytes()
+    result = run("drift", "profile", "ref.csv", "-o", "ref.csv")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: -o ref.csv: a profile is JSON; this would overwrite data. "
+        "Fix: write the profile to a .json file, e.g. -o drift-profile.json\n"
+    )
+    assert (files / "ref.csv").read_bytes() == before
+
+
+def test_unknown_column_names_exit_2(files, monkeypatch):
+    # A typo in --columns/--test used to compare nothing and report "no drift".
+    monkeypatch.chdir(files)
+    result = run("drift", "profile", "ref.csv", "-o", "p.json", "--columns", "agee")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "Error: ref.csv: no column 'agee' (drift.columns.include or --columns). Fix: use one of: "
+    )
+    assert not (files / "p.json").exists()
+    assert run("drift", "profile", "ref.csv", "-o", "p.json").exit_code == 0
+    for option, key in (
+        ("--columns=agee", "drift.columns.include (--columns)"),
+        ("--test=agee=ks", "drift.tests (--test)"),
+        ("--threshold=agee=0.2", "drift.thresholds (--threshold)"),
+    ):
+        result = run("drift", "check", "--reference", "p.json", "--current", "same.csv", option)
+        assert result.exit_code == 2, (option, result.output)
+        assert result.output.startswith(
+            f"Error: {key}: column 'agee' is in neither the reference nor the current data "
+            "(same.csv). Fix: use one of: "
+        ), result.output

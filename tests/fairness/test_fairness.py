@@ -229,3 +229,20 @@ def test_cli_exit_codes_and_reports(tmp_path, monkeypatch):
         "Error: no data with predictions given. "
         "Fix: pass --data FILE, or set validate.fairness.data in mlci.yaml\n"
     )
+
+
+def test_cli_one_usable_row_exits_2_not_a_traceback(tmp_path, monkeypatch):
+    # fairlearn raises "Feature array has too many dimensions" on a single row.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "preds.csv").write_text("gender,churned,prediction\nf,1,1\nm,,0\n")
+    (tmp_path / "mlci.yaml").write_text(
+        "validate:\n  fairness:\n    sensitive: [gender]\n    label: churned\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["fairness", "check", "--data", "preds.csv"], env={"GITHUB_ACTIONS": ""}
+    )
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "Error: only 1 row has both a label and a prediction. "
+        "Fix: give at least 2 rows to compare\n"
+    )

@@ -161,3 +161,150 @@ def test_retrain_missing_file_exits_2(env):
     result = run(env, "retrain", "open-pr", "--file", "nope.csv", "--title", "t")
     assert result.exit_code == 2
     assert "nope.csv: cannot read --file" in result.output
+
+
+# QA: user mistakes exit 2 with one line, before anything reaches GitHub.
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://example.com", "http://[::1", "http://:80"])
+def test_a_bad_api_url_exits_2_naming_it(env, url):
+    env["GITHUB_API_URL"] = url
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: GITHUB_API_URL: {url!r} is not an http(s) URL. Fix: unset it for github.com "
+        "(https://api.github.com), or set the API of your GitHub Enterprise server, "
+        "e.g. https://HOST/api/v3\n"
+    )
+
+
+@pytest.mark.parametrize("repo", [" octo-org/demo", "octo-org/demo\n", "octo org/demo", "o/.."])
+def test_a_malformed_repository_exits_2(env, repo):
+    env["GITHUB_REPOSITORY"] = repo
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 2
+    assert f"Error: GITHUB_REPOSITORY: {repo!r} is not of the form owner/name." in result.output
+
+
+def test_an_unreachable_api_names_the_url_setting(env, clock):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env["GITHUB_API_URL"] = f"http://127.0.0.1:{port}"
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 3
+    assert result.output.endswith(
+        "(last: connection failed (ConnectionError)). "
+        "Fix: check GITHUB_API_URL and the network, or run the command again later\n"
+    )
+    assert len(clock.sleeps) == 4
+
+
+def test_comment_body_not_utf8_or_empty_exits_2(fake, env, pr, tmp_path):
+    (tmp_path / "latin1.md").write_bytes("caf\xe9\n".encode("latin-1"))
+    (tmp_path / "empty.md").write_text("\n  \n")
+    bad = run(env, "comment", "--key", "report", "--body-file", "latin1.md", "--pr", str(pr))
+    assert bad.exit_code == 2
+    assert bad.output == (
+        "Error: latin1.md: --body-file is not UTF-8 text (byte 3 is 0xe9). "
+        "Fix: save the file as UTF-8\n"
+    )
+    empty = run(env, "comment", "--key", "report", "--body-file", "empty.md", "--pr", str(pr))
+    assert empty.exit_code == 2
+    assert empty.output == (
+        "Error: empty.md: --body-file is empty, nothing to post. "
+        "Fix: check the step that writes it\n"
+    )
+    assert fake.state.comments(REPO, pr) == []
+
+
+@pytest.mark.parametrize("key", ["", " report", "a-->b", "x\ny"])
+def test_comment_key_that_breaks_the_marker_exits_2(env, key):
+    result = run(env, "comment", "--key", key, "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 2
+    assert "cannot be a comment key: use a non-empty word without <, > or line breaks" in (
+        result.output
+    )
+
+
+def test_comment_pr_must_be_positive(env):
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--pr': 0 is not in the range x>=1." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--sha", "deadbeef"],
+            "Error: --sha: 'deadbeef' is not a full commit SHA (40 hex digits).",
+        ),
+        (
+            ["--sha", "a" * 40, "--status", "queued"],
+            "Error: --conclusion success needs --status completed, not queued.",
+        ),
+        (["--sha", "a" * 40, "--name", " "], "Error: --name is empty."),
+    ],
+)
+def test_check_run_mistakes_exit_2(fake, env, args, message):
+    result = run(env, "check-run", "--name", "mlci", "--conclusion", "success", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message)
+    assert fake.state.data["repos"][REPO]["check_runs"] == {}
+
+
+def test_check_run_unknown_id_is_not_read_as_a_missing_permission(fake, env):
+    sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    result = run(
+        env, "check-run", "--name", "mlci", "--sha", sha, "--conclusion", "success", "--id", "999"
+    )
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: updating check run 'mlci' failed: not found (404).")
+    assert fake.state.data["repos"][REPO]["statuses"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--file", "ref.csv:../up.csv"],
+            "Error: --file: the path in the repository '../up.csv' has an empty, . or .. "
+            "component.",
+        ),
+        (
+            ["--file", "ref.csv:.git/hooks/x"],
+            "Error: --file: the path in the repository '.git/hooks/x' is inside .git.",
+        ),
+        (
+            ["--file", "ref.csv", "--file", "./ref.csv"],
+            "Error: --file ./ref.csv: ref.csv is given twice.",
+        ),
+        (
+            ["--file", "ref.csv", "--branch", "my branch"],
+            "Error: --branch 'my branch' is not a valid branch name: it has a space",
+        ),
+        (["--file", "ref.csv", "--title", " "], "Error: --title is empty."),
+        (
+            ["--file", "ref.csv", "--branch", "main"],
+            "Error: --branch main is the base branch of the pull request.",
+        ),
+    ],
+)
+def test_retrain_mistakes_exit_2_and_push_nothing(fake, env, tmp_path, args, message):
+    (tmp_path / "ref.csv").write_text("a\n1\n")
+    main_before = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    result = run(env, "retrain", "open-pr", "--title", "Retrain", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message), result.output
+    assert fake.state.data["repos"][REPO]["refs"] == {"refs/heads/main": main_before}
+    assert fake.state.data["repos"][REPO]["pulls"] == {}
+
+
+def test_retrain_dry_run_with_a_path_outside_the_repository_exits_2(env, tmp_path):
+    (tmp_path / "ref.csv").write_text("a\n1\n")
+    result = run(env, "retrain", "open-pr", "--file", "ref.csv:/etc/x", "--title", "t", "--dry-run")
+    assert result.exit_code == 2
+    assert "'/etc/x' is not a relative path with / separators" in result.output

@@ -79,3 +79,17 @@ def test_missing_base_file_is_a_note(repo: Path) -> None:
     assert result.exit_code == 0
     assert "extra.json  x       -     1" in result.output
     assert "note: base: extra.json at main: fatal:" in result.output
+
+
+def test_a_folder_at_the_base_ref_is_not_read_as_metrics(repo: Path) -> None:
+    # `git show REF:folder` prints a listing; it used to become a metric named `value`.
+    (repo / "evals").mkdir()
+    (repo / "evals" / "a.json").write_text('{"x": 1}')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "evals")
+    result = CliRunner().invoke(cli, ["metrics", "diff", "evals", "--base", "HEAD", "--json"])
+    assert result.exit_code == 2
+    assert "value" not in result.output
+    assert "note: base: evals at HEAD: path 'evals' is a folder in 'HEAD', not a file\n" in (
+        result.output
+    )

@@ -144,3 +144,22 @@ def test_cli_needs_a_repository(tmp_path, monkeypatch):
         "Error: no repository. Fix: pass --repo OWNER/NAME (in Actions, GITHUB_REPOSITORY is "
         "used)\n"
     )
+
+
+def test_cli_bad_api_url_exits_2_without_a_traceback(in_repo):
+    env = {"GITHUB_API_URL": "notaurl", "GITHUB_TOKEN": TOKEN}
+    result = CliRunner().invoke(cli, ["runners", "status"], env=env)
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        "Error: GITHUB_API_URL: 'notaurl' is not an http(s) URL. Fix: unset it for github.com"
+    )
+
+
+def test_fetch_with_a_bad_token_names_the_token_not_the_permission():
+    with (
+        FakeRunnersApi(REPO, []) as api,
+        pytest.raises(RunnersUnreadable) as caught,
+    ):
+        fetch_repo_runners(REPO, token="wrong", api_url=api.url, throttle_seconds=None)
+    assert caught.value.message == f"GitHub rejected the token (401) listing the runners of {REPO}"
+    assert caught.value.hint.startswith("check GITHUB_TOKEN (or --token)")

@@ -184,3 +184,30 @@ def test_records_without_a_manifest_still_read(project: Path) -> None:
     assert record.data_manifest is None and record.schema == 1
     assert RunRecord.from_dict({k: v for k, v in old.items() if k != "schema"}).schema == 1
     assert record.to_dict()["data_manifest"] is None
+
+
+def test_killed_training_names_the_signal(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--command", "kill -9 $$"])
+    assert result.exit_code == 2
+    assert (
+        "Error: training failed: `kill -9 $$` was killed by signal 9 (SIGKILL). "
+        "Fix: see the training output above" in result.output
+    )
+
+
+def test_metrics_left_from_an_earlier_run_are_flagged(project: Path) -> None:
+    import os
+
+    # A command that exits 0 without writing metrics.json: the old file must not pass
+    # silently as this run's figures.
+    (project / "metrics.json").write_text('{"acc": 0.99}')
+    os.utime(project / "metrics.json", (1_000_000_000, 1_000_000_000))
+    result = CliRunner().invoke(cli, ["train", "--command", "python -c 'print(1)'"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: mlci train: metrics.json: not written by this run (last changed before it "
+        "started); the record keeps its old values\n" in result.output
+    )
+    fresh = CliRunner().invoke(cli, ["train"])
+    assert fresh.exit_code == 0, fresh.output
+    assert "not written by this run" not in fresh.output

@@ -112,3 +112,20 @@ def test_explicit_baseline_file_wins(project: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--baseline", "old.json", "--base", "main"])
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == "baseline: file `old.json`"
+
+
+def test_missing_metrics_file_is_named(project: Path) -> None:
+    (project / "metrics.json").unlink()
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert "note: metrics.json: file not found (train.metrics in mlci.yaml)\n" in result.output
+    assert "FAIL  required          acc is missing from the metrics\n" in result.output
+
+
+def test_text_metric_value_is_not_called_below_the_minimum() -> None:
+    report = evaluate_gates({"acc": GateConfig(min=0.5, max=0.9)}, {"acc": "high"})
+    assert [r.message for r in report.results] == [
+        "acc = 'high' is not a number, so it fails the minimum 0.5",
+        "acc = 'high' is not a number, so it fails the maximum 0.9",
+    ]
+    assert not report.passed

@@ -46,6 +46,9 @@ def show_file(cwd: Path, ref: str, path: str) -> bytes:
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(lines[0] if lines else "git show failed")
+    if done.stdout.startswith(f"tree {spec}\n".encode()):
+        # `git show REF:folder` lists the folder; that listing is not the file's content.
+        raise GitError(f"path '{path}' is a folder in '{ref}', not a file")
     return done.stdout
 
 
@@ -117,3 +120,17 @@ def commit_all(directory: Path, message: str) -> str:
     git(["add", "-A"], directory)
     git(["commit", "-q", "-m", message], directory)
     return git(["rev-parse", "HEAD"], directory).strip()
+
+
+def branch_problem(branch: str) -> str | None:
+    """Why `branch` is no valid branch name (git check-ref-format, in short)."""
+    bad = set(" ~^:?*[\\\x7f") | {chr(c) for c in range(32)}
+    if not branch or branch == "@" or any(c in bad for c in branch):
+        return "has a space, a control character or one of ~^:?*[\\"
+    if ".." in branch or "@{" in branch or "//" in branch:
+        return "has .., @{ or //"
+    if branch.startswith(("/", "-")) or branch.endswith(("/", ".")):
+        return "starts with / or -, or ends with / or ."
+    if any(part.startswith(".") or part.endswith(".lock") for part in branch.split("/")):
+        return "has a part that starts with . or ends with .lock"
+    return None

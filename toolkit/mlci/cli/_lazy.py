@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+import typing
 from typing import Any
 
 import click
 
-from mlci.errors import EXIT_INTERNAL, MlciError
+from mlci.errors import EXIT_INTERNAL, InputError, MlciError
 
 
 class MlciClickError(click.ClickException):
@@ -37,13 +38,28 @@ def run_guarded(ctx: click.Context, invoke: Any) -> Any:
         raise
     except KeyboardInterrupt:
         raise click.exceptions.Abort() from None
+    except OSError as error:
+        # A path the user named cannot be written or read (a missing folder, no
+        # permission, a full disk): their environment, not a bug, so exit 2 in one line.
+        if error.filename is None:
+            _report_bug()
+        raise MlciClickError(
+            InputError(
+                f"{error.filename}: {error.strerror or error}",
+                "check the path and its permissions",
+            )
+        ) from None
     except Exception:
-        traceback.print_exc()
-        click.echo(
-            "Error: mlci hit an internal error (a bug). Please report it with the traceback above.",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _report_bug()
+
+
+def _report_bug() -> typing.NoReturn:
+    traceback.print_exc()
+    click.echo(
+        "Error: mlci hit an internal error (a bug). Please report it with the traceback above.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 class LazyGroup(click.Group):

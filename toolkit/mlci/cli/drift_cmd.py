@@ -133,7 +133,16 @@ def build(
     from mlci.config import load_config
     from mlci.config.schema import ColumnSelection
     from mlci.drift import build_profile, save_profile
+    from mlci.errors import UsageError
 
+    target = Path(output)
+    same = target.exists() and Path(data).exists() and target.samefile(data)
+    if same or target.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
+        # `-o data/reference.csv` would replace the data with its profile.
+        raise UsageError(
+            f"-o {output}: a profile is JSON; this would overwrite data",
+            "write the profile to a .json file, e.g. -o drift-profile.json",
+        )
     config = load_config(config_path).drift
     if columns or exclude:
         selection = ColumnSelection(

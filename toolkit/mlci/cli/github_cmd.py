@@ -19,10 +19,32 @@ def _read(path: str, option: str) -> str:
         raise InputError(
             f"{path}: cannot read {option} ({error.strerror})", f"check the path given to {option}"
         ) from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: {option} is not UTF-8 text "
+            f"(byte {error.start} is {error.object[error.start]:#04x})",
+            "save the file as UTF-8",
+        ) from None
+
+
+def _check_key(ctx: click.Context, param: click.Parameter, key: str) -> str:
+    # The key sits inside `<!-- mlci:KEY -->`: `>` would end the hidden marker early
+    # (the rest shows in the comment and the next run no longer finds it).
+    if not key.strip() or key != key.strip() or any(c in key for c in "<>\r\n"):
+        raise click.BadParameter(
+            f"{key!r} cannot be a comment key: use a non-empty word without <, > or line breaks, "
+            "e.g. report"
+        )
+    return key
 
 
 @click.command("comment")
-@click.option("--key", required=True, help="Report key; one sticky comment per key and PR.")
+@click.option(
+    "--key",
+    required=True,
+    callback=_check_key,
+    help="Report key; one sticky comment per key and PR.",
+)
 @click.option(
     "--body-file",
     required=True,
@@ -32,7 +54,7 @@ def _read(path: str, option: str) -> str:
 @click.option(
     "--pr",
     "pr_number",
-    type=int,
+    type=click.IntRange(min=1),
     default=None,
     help="PR number (default: the PR of the current event).",
 )
@@ -64,10 +86,17 @@ def comment(
     """
     import os
 
+    from mlci.errors import InputError
     from mlci.gha import load_event_context
     from mlci.github import find_pull_request, upsert_comment
 
     body = _read(body_file, "--body-file")
+    if not body.strip():
+        # An empty report is a failed step upstream; posting it would blank the comment.
+        raise InputError(
+            f"{body_file}: --body-file is empty, nothing to post",
+            "check the step that writes it",
+        )
     client, reason = open_client(token, repository, dry_run)
     if pr_number is None:
         pr_number = find_pull_request(client, load_event_context(os.environ))
@@ -208,6 +237,11 @@ def _parse_files(specs: tuple[str, ...]) -> dict[str, bytes]:
     for spec in specs:
         local, _, target = spec.partition(":")
         target = target or Path(local).as_posix().removeprefix("./")
+        if target in files:
+            raise InputError(
+                f"--file {spec}: {target} is given twice",
+                "give each path in the repository once",
+            )
         try:
             files[target] = Path(local).read_bytes()
         except OSError as error:

@@ -54,6 +54,9 @@ def validate(
             "; ".join(result.errors.values()), "fix the metrics file the training wrote"
         )
     runtime = ActionsRuntime()
+    for file in result.head.files:
+        if file.missing:  # else the only sign is "X is missing from the metrics"
+            click.echo(f"note: {file.error} (train.metrics in mlci.yaml)", err=True)
     if as_json:
         click.echo(
             json_dumps(

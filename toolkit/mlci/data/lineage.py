@@ -113,7 +113,12 @@ def read_dvc_lock(path: str | Path) -> dict[Path, DvcEntry]:
     lock = Path(path)
     try:
         data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+    except yaml.YAMLError as error:
+        # YAML's own message spans several lines and quotes the text; one line is enough.
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{lock}: invalid YAML{where}", "check dvc.lock") from None
+    except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{lock}: cannot be read as YAML ({error})", "check dvc.lock") from None
     stages = data.get("stages") if isinstance(data, dict) else None
     if not isinstance(stages, dict):

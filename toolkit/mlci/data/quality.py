@@ -237,6 +237,11 @@ def _check_columns(frame: pd.DataFrame, plan: CheckPlan, tally: _Tally) -> None:
     for column in plan.columns:
         if column.name not in frame.columns and column.required:
             tally.add("required", column.name, "required column is missing", 1)
+    # A key with a missing column cannot be checked; saying nothing would pass it.
+    for key in plan.unique_keys:
+        missing = [name for name in key if name not in frame.columns]
+        if missing:
+            tally.add("unique_key", ", ".join(key), f"key column {missing[0]} is missing", 1)
     if plan.strict:
         for name in frame.columns:
             if str(name) not in known:

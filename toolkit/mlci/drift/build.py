@@ -31,6 +31,7 @@ from mlci.drift.readers import (
     Source,
 )
 from mlci.drift.sketch import DEFAULT_BINS, BinCounts, edges_from_sorted
+from mlci.errors import InputError
 
 # Memory for the pass-1 samples of all numeric columns together (the peak is about twice
 # this while a sample is halved), and the fewest values a column's edges come from.
@@ -143,6 +144,13 @@ def profile_source(
 ) -> tuple[DatasetProfile, dict[str, np.ndarray]]:
     """The profile of a table, and (with keep_values) every numeric column's values."""
     storage = source.kinds()
+    unknown = [n for n in include if n not in storage]
+    if unknown:  # a typo would write a profile of nothing
+        raise InputError(
+            f"{getattr(source, 'path', 'the data')}: no column {unknown[0]!r} "
+            "(drift.columns.include or --columns)",
+            f"use one of: {', '.join(sorted(storage)[:20])}",
+        )
     names = select_columns(list(storage), include, exclude)
     kinds = infer_kinds({n: storage[n] for n in names}, source.peek(), dict(types or {}))
     wanted = {n: k for n, k in kinds.items() if k != "text"}

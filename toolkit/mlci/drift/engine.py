@@ -359,6 +359,24 @@ def _with(base: ColumnResult, findings: list[Finding]) -> ColumnResult:
     return replace(base, findings=tuple(findings))
 
 
+def _check_named_columns(config: DriftConfig, known: set[str], current: Any) -> None:
+    """A column named in --columns, --test or --threshold that neither side has is a typo;
+    ignoring it would report no drift on columns nobody compared."""
+    named = [
+        ("drift.columns.include (--columns)", config.columns.include),
+        ("drift.tests (--test)", tuple(config.tests)),
+        ("drift.thresholds (--threshold)", tuple(config.thresholds)),
+    ]
+    for key, names in named:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise InputError(
+                f"{key}: column {unknown[0]!r} is in neither the reference nor the current "
+                f"data ({current if isinstance(current, (str, Path)) else 'a DataFrame'})",
+                f"use one of: {', '.join(sorted(known)[:20])}",
+            )
+
+
 def run_check(
     reference: Data,
     current: Data,
@@ -391,6 +409,7 @@ def run_check(
     )
     source = _as_source(current, "current")
     storage = source.kinds()
+    _check_named_columns(config, {c.name for c in profile.columns} | set(storage), current)
     roles = {config.target: "target", config.prediction: "prediction"}
     selected = set(
         select_columns(

@@ -171,6 +171,10 @@ def compute_fairness(
     usable = frame[frame[label].notna() & frame[prediction].notna()]
     if usable.empty:
         raise InputError("no row has both a label and a prediction", "check the data")
+    if len(usable) < 2:  # fairlearn cannot take one row ("too many dimensions")
+        raise InputError(
+            "only 1 row has both a label and a prediction", "give at least 2 rows to compare"
+        )
     y_true = to_binary(usable[label], positive, label).to_numpy()
     y_pred = to_binary(usable[prediction], positive, prediction).to_numpy()
     functions = _group_functions(fm)

@@ -8,6 +8,7 @@ Tokens without `checks: write` (for instance a workflow that grants only
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,19 @@ def _validate(request: CheckRequest) -> None:
             "--conclusion is required when --status is completed",
             "add --conclusion success (or failure, neutral, ...)",
         )
+    if request.conclusion is not None and request.status != "completed":
+        # GitHub would complete the run anyway; dropping the conclusion would hide it.
+        raise InputError(
+            f"--conclusion {request.conclusion} needs --status completed, not {request.status}",
+            "leave out --status (it defaults to completed) or leave out --conclusion",
+        )
+    if not request.name.strip():
+        raise InputError("--name is empty", "name the check, e.g. --name mlci")
+    if not re.fullmatch(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}", request.head_sha):
+        raise InputError(
+            f"--sha: {request.head_sha!r} is not a full commit SHA (40 hex digits)",
+            "pass the full SHA, e.g. $(git rev-parse HEAD)",
+        )
 
 
 def _output(request: CheckRequest) -> dict[str, Any]:
@@ -126,6 +140,8 @@ def publish_check(
     except GitHubServiceError as error:
         if error.status != 403 and error.status != 404:
             raise
+        if error.status == 404 and request.check_run_id is not None:
+            raise  # a wrong --id, not a token that may not write checks
         reason = error.message
     return _status(client, request, reason)
 

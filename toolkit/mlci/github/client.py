@@ -5,6 +5,7 @@ Plain values in (the CLI reads the environment): token, API URL, repository.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,14 +38,37 @@ class ClientSettings:
     seconds_between_writes: float = 0.5
 
 
+# GitHub's own rules: owners are letters, digits and hyphens; names add `.` and `_`.
+# Checking here turns a stray space or quote into exit 2 instead of a 404 (exit 3).
+_REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
+
+
 def split_repository(repository: str) -> tuple[str, str]:
-    owner, sep, name = repository.partition("/")
-    if not sep or not owner or not name or "/" in name:
+    owner, _, name = repository.partition("/")
+    if not _REPOSITORY.fullmatch(repository) or name in (".", ".."):
         raise InputError(
             f"GITHUB_REPOSITORY: {repository!r} is not of the form owner/name",
             "set GITHUB_REPOSITORY=owner/name (Actions sets it for you)",
         )
     return owner, name
+
+
+def check_api_url(api_url: str) -> str:
+    """The API base URL without its trailing slash; exit 2 when it is no http(s) URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(api_url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad port or IPv6 literal
+        valid = False
+    if not valid:
+        raise InputError(
+            f"GITHUB_API_URL: {api_url!r} is not an http(s) URL",
+            f"unset it for github.com ({DEFAULT_API_URL}), or set the API of your "
+            "GitHub Enterprise server, e.g. https://HOST/api/v3",
+        )
+    return api_url.rstrip("/")
 
 
 class GitHubClient:
@@ -61,10 +85,11 @@ class GitHubClient:
 
         self.settings = settings
         self.owner, self.name = split_repository(settings.repository)
+        base_url = check_api_url(settings.api_url)
         self.retrier = Retrier(policy, clock)
         self.gh = Github(
             auth=Auth.Token(settings.token),
-            base_url=settings.api_url.rstrip("/"),
+            base_url=base_url,
             timeout=settings.timeout,
             per_page=settings.per_page,
             retry=None,  # mlci.github.retry decides (see its docstring)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mlci.github.client import GitHubClient, is_status
 from mlci.github.comments import upsert_comment
 from mlci.github.errors import GitHubServiceError
+from mlci.gitutil import branch_problem
 
 if TYPE_CHECKING:
     from github.GitCommit import GitCommit
@@ -80,14 +81,19 @@ def open_retrain_pr(
     client: GitHubClient | None, request: RetrainRequest, *, outbox: Outbox | None = None
 ) -> RetrainResult:
     """Create or fast-forward `request.branch` with `request.files`; open or update its PR."""
-    if not request.files:
-        from mlci.errors import InputError
-
-        raise InputError("no files to commit", "pass at least one --file")
+    _validate(request)
     if client is None:
         return _dry_run(request, outbox)
     repo = client.repo
     base = request.base or client.default_branch()
+    if base == request.branch:
+        from mlci.errors import InputError
+
+        # Committing to the base itself would push the files straight onto it, unreviewed.
+        raise InputError(
+            f"--branch {request.branch} is the base branch of the pull request",
+            "use a branch of its own, e.g. the default mlci/retrain",
+        )
     base_sha = _ref_sha(client, repo, base)
     if base_sha is None:
         from mlci.errors import InputError
@@ -161,6 +167,42 @@ def open_retrain_pr(
         reviewers,
         dispatched=dispatched,
     )
+
+
+def repo_path_problem(path: str) -> str | None:
+    """Why `path` cannot be a file path in a git tree (None when it can)."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path:
+        return "is not a relative path with / separators"
+    if any(part in ("", ".", "..") for part in parts):
+        return "has an empty, . or .. component"
+    if any(part.lower() == ".git" for part in parts):
+        return "is inside .git"
+    return None
+
+
+def _validate(request: RetrainRequest) -> None:
+    from mlci.errors import InputError
+
+    if not request.files:
+        raise InputError("no files to commit", "pass at least one --file")
+    for path in request.files:
+        problem = repo_path_problem(path)
+        if problem:
+            raise InputError(
+                f"--file: the path in the repository {path!r} {problem}",
+                "give LOCAL:PATH_IN_REPO with a path relative to the repository root, "
+                "e.g. data/reference.csv",
+            )
+    if not request.title.strip():
+        raise InputError("--title is empty", "give the pull request a title")
+    for option, name in (("--branch", request.branch), ("--base", request.base)):
+        problem = branch_problem(name) if name is not None else None
+        if problem:
+            raise InputError(
+                f"{option} {name!r} is not a valid branch name: it {problem}",
+                "use a name such as mlci/retrain",
+            )
 
 
 def _dry_run(request: RetrainRequest, outbox: Outbox | None) -> RetrainResult:

@@ -142,7 +142,11 @@ class Retrier:
                 if attempt >= self.policy.max_attempts:
                     raise GitHubServiceError(
                         f"{action} failed after {attempt} attempts (last: {verdict.reason})",
-                        "GitHub is failing or rate limiting; run the command again later "
+                        # No answer at all is more often a wrong GITHUB_API_URL or network
+                        # than an outage.
+                        "check GITHUB_API_URL and the network, or run the command again later"
+                        if verdict.reason.startswith("connection failed")
+                        else "GitHub is failing or rate limiting; run the command again later "
                         "(https://www.githubstatus.com)",
                     ) from None
                 if budget + verdict.wait > self.policy.max_total_wait:

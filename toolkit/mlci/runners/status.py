@@ -151,9 +151,11 @@ def fetch_repo_runners(
             "no GitHub token: cannot list self-hosted runners",
             "set GITHUB_TOKEN (or --token) to a token with Administration: read",
         )
+    from mlci.github.client import check_api_url
+
     client = github.Github(
         auth=github.Auth.Token(token),
-        base_url=api_url.rstrip("/"),
+        base_url=check_api_url(api_url),
         timeout=timeout,
         retry=github.GithubRetry(total=retries),
         seconds_between_requests=throttle_seconds,
@@ -164,7 +166,13 @@ def fetch_repo_runners(
         repo = client.get_repo(repository)
         return tuple(_runner_from_raw(runner.raw_data) for runner in repo.get_self_hosted_runners())
     except github.GithubException as error:
-        if error.status in (401, 403, 404):
+        if error.status == 401:
+            raise RunnersUnreadable(
+                f"GitHub rejected the token (401) listing the runners of {repository}",
+                "check GITHUB_TOKEN (or --token): it may be expired, revoked, or meant for "
+                "another GitHub host than GITHUB_API_URL",
+            ) from None
+        if error.status in (403, 404):
             message = error.data.get("message") if isinstance(error.data, dict) else None
             raise RunnersUnreadable(
                 f"GitHub answered {error.status} to listing the runners of {repository}"

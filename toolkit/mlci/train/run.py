@@ -128,7 +128,7 @@ def run_training(
     command = command or config.train.command
     state = git_state(root)  # before training: the files it writes may make the tree dirty
     started = datetime.now(timezone.utc)
-    clock = time.monotonic()
+    clock, wall_start = time.monotonic(), time.time()
     child_env = training_env(os.environ if env is None else env, python)
     timeout_s = config.train.timeout_minutes * 60 if config.train.timeout_minutes > 0 else None
     errors: list[str] = []
@@ -141,9 +141,13 @@ def run_training(
     status = "timeout" if timed_out else ("succeeded" if code == 0 else "failed")
     if timed_out:
         errors.append(f"`{command}` timed out after {config.train.timeout_minutes} minutes")
+    elif code is not None and code < 0:  # Popen reports a signal as its negative number
+        errors.append(f"`{command}` was killed by signal {_signal_name(-code)}")
     elif code not in (0, None):
         errors.append(f"`{command}` exited with code {code}")
 
+    if code == 0:
+        errors += _not_written(root, config.train.metrics, wall_start)
     metrics = load_metrics(config.train.metrics, root)
     params = load_metrics([config.train.params] if config.train.params else [], root)
     errors += [f.error for f in (*metrics.files, *params.files) if f.error]
@@ -170,6 +174,31 @@ def run_training(
     if config.train.plots:
         snapshot_plots(root, config.train.plots, run_folder(root, record.id))
     return record
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"{number} ({signal.Signals(number).name})"
+    except ValueError:
+        return str(number)
+
+
+# Slack for file systems that store modification times in whole seconds.
+_MTIME_SLACK_S = 2.0
+
+
+def _not_written(root: Path, paths: tuple[str, ...], started: float) -> list[str]:
+    """Metric files older than the run: left from an earlier run or committed, so the
+    record (and the gates) would show old figures as this run's."""
+    stale = []
+    for path in paths:
+        file = root / path
+        if file.is_file() and file.stat().st_mtime < started - _MTIME_SLACK_S:
+            stale.append(
+                f"{path}: not written by this run (last changed before it started); "
+                "the record keeps its old values"
+            )
+    return stale
 
 
 def snapshot_plots(root: Path, folder: str, target: Path) -> None:

@@ -68,6 +68,8 @@ def _check_metric(
             return [result("required", None, "fail", f"{name} is missing from the metrics")]
         return [result("required", None, "skip", f"{name} is missing (not required)")]
     number = float(value) if is_number(value) else math.nan  # type: ignore[arg-type]
+    # Text or NaN fails every bound; "'high' is below the minimum" would mislead.
+    not_number = "is not a number, so it fails" if math.isnan(number) else ""
     out: list[GateResult] = []
     if gate.min is not None:
         ok = number >= gate.min - _TOLERANCE
@@ -77,7 +79,7 @@ def _check_metric(
                 gate.min,
                 "pass" if ok else "fail",
                 f"{name} = {_fmt(value)} "
-                + ("≥" if ok else "is below the minimum")
+                + ("≥" if ok else f"{not_number or 'is below'} the minimum")
                 + f" {_fmt(gate.min)}",
             )
         )
@@ -89,7 +91,7 @@ def _check_metric(
                 gate.max,
                 "pass" if ok else "fail",
                 f"{name} = {_fmt(value)} "
-                + ("≤" if ok else "is above the maximum")
+                + ("≤" if ok else f"{not_number or 'is above'} the maximum")
                 + f" {_fmt(gate.max)}",
             )
         )
