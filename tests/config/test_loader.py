@@ -184,3 +184,34 @@ def test_example_config_is_valid():
     example = Path(mlci.__file__).parent / "example" / "mlci.yaml"
     config = load_config(example)
     assert config.project == "churn-example"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "train:\n  timeout_minutes: -5\n",
+            "mlci.yaml line 2: train.timeout_minutes: -5 is out of range. "
+            "Fix: set it to a number at least 1",
+        ),
+        (
+            "validate:\n  gates:\n    auc: {max_drop: -1}\n",
+            "mlci.yaml line 3: validate.gates.auc.max_drop: -1 is out of range. "
+            "Fix: set it to a number at least 0",
+        ),
+        (
+            "drift:\n  drift_share: 1.5\n",
+            "mlci.yaml line 2: drift.drift_share: 1.5 is out of range. "
+            "Fix: set it to a number between 0 and 1",
+        ),
+        (
+            "retrain:\n  when: {psi: -0.1}\n",
+            "mlci.yaml line 2: retrain.when.psi: -0.1 is out of range. "
+            "Fix: set it to a number at least 0",
+        ),
+    ],
+)
+def test_numbers_out_of_range_are_refused(text, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert caught.value.one_line() == message

@@ -72,6 +72,9 @@ def test_init_example_then_again_changes_nothing(repo: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "created     train.py" in first.output
     assert "created     .github/workflows/mlci-drift.yml" in first.output
+    # The example's .gitignore keeps the model and mlci's local files out of commits.
+    assert "created     .gitignore" in first.output
+    assert "model.joblib" in (repo / ".gitignore").read_text()
     again = invoke("init", "--example")
     assert again.exit_code == 0
     assert re.fullmatch(r"\d+ file\(s\) already up to date", again.output.splitlines()[0])

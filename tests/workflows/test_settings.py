@@ -33,8 +33,8 @@ DRIFT = "data:\n  current: {path: c.csv}\n  reference: r.csv\n"
         ),
         (
             "train:\n  timeout_minutes: 0\n",
-            "Error: mlci.yaml: train.timeout_minutes: 0 is not a positive number of minutes. "
-            "Fix: set it to a whole number of minutes, e.g. 30\n",
+            "Error: mlci.yaml line 2: train.timeout_minutes: 0 is out of range. "
+            "Fix: set it to a number at least 1\n",
         ),
         (
             "github:\n  actions_ref: v0 x\n",

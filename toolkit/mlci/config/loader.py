@@ -60,7 +60,22 @@ class _Validator:
                 )
                 self.fail(key_path, "unknown key", hint)
             kwargs[key] = self.convert(hints[key], item, key_path)
+            self.check_range(fields[key].metadata, kwargs[key], key_path)
         return cls(**kwargs)
+
+    def check_range(self, metadata: typing.Mapping[str, Any], value: Any, path: str) -> None:
+        """Numbers outside the range a field's metadata declares (e.g. a negative timeout)."""
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return
+        low, high = metadata.get("minimum"), metadata.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            if low is not None and high is not None:
+                wanted = f"between {low:g} and {high:g}"
+            elif low is not None:
+                wanted = f"at least {low:g}"
+            else:
+                wanted = f"at most {high:g}"
+            self.fail(path, f"{value:g} is out of range", f"set it to a number {wanted}")
 
     def convert(self, tp: Any, value: Any, path: str) -> Any:
         origin = get_origin(tp)

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(
+    text: str, *, minimum: float | None = None, maximum: float | None = None
+) -> dict[str, object]:
+    """Field metadata: its documentation and, for numbers, the range the loader enforces."""
+    return {"doc": text, "minimum": minimum, "maximum": maximum}
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,9 @@ class BuildConfig:
         default=("ubuntu-latest",),
         metadata=_doc("runs-on labels of the jobs that need no GPU (test, data, drift, report)"),
     )
-    timeout_minutes: int = field(default=30, metadata=_doc("timeout of the jobs without GPU"))
+    timeout_minutes: int = field(
+        default=30, metadata=_doc("timeout of the jobs without GPU", minimum=1)
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class TrainConfig:
         default=("self-hosted", "linux", "x64", "gpu"),
         metadata=_doc("runs-on labels of the training job"),
     )
-    timeout_minutes: int = field(default=120, metadata=_doc("training job timeout"))
+    timeout_minutes: int = field(default=120, metadata=_doc("training job timeout", minimum=1))
     require_gpu: bool = field(default=False, metadata=_doc("fail early when no GPU is found"))
 
 
@@ -59,13 +64,15 @@ class GateConfig:
     min: float | None = field(default=None, metadata=_doc("fail below this value"))
     max: float | None = field(default=None, metadata=_doc("fail above this value"))
     max_drop: float | None = field(
-        default=None, metadata=_doc("largest allowed worsening vs the baseline (absolute)")
+        default=None,
+        metadata=_doc("largest allowed worsening vs the baseline (absolute)", minimum=0),
     )
     max_drop_relative: float | None = field(
-        default=None, metadata=_doc("largest allowed worsening as a fraction of the baseline")
+        default=None,
+        metadata=_doc("largest allowed worsening as a fraction of the baseline", minimum=0),
     )
     max_rise: float | None = field(
-        default=None, metadata=_doc("largest allowed raw increase vs the baseline")
+        default=None, metadata=_doc("largest allowed raw increase vs the baseline", minimum=0)
     )
     required: bool = field(default=True, metadata=_doc("fail when the metric is missing"))
 
@@ -127,7 +134,9 @@ class MetricsConfig:
     lower_is_better: tuple[str, ...] = field(
         default=(), metadata=_doc("metrics where down is good (loss, error, rmse, ...)")
     )
-    precision: int = field(default=4, metadata=_doc("significant digits in reports"))
+    precision: int = field(
+        default=4, metadata=_doc("significant digits in reports", minimum=1, maximum=17)
+    )
 
 
 @dataclass(frozen=True)
@@ -217,20 +226,28 @@ class DriftConfig:
         metadata=_doc("column -> threshold of its test (p-value for ks/chi2/z, else distance)"),
     )
     alpha: float = field(
-        default=0.05, metadata=_doc("p-value level of ks/chi2/z, after the correction")
+        default=0.05,
+        metadata=_doc("p-value level of ks/chi2/z, after the correction", minimum=0, maximum=1),
     )
     small_reference: int = field(
         default=1000,
-        metadata=_doc("references up to this many values get p-value tests, larger distances"),
+        metadata=_doc(
+            "references up to this many values get p-value tests, larger distances", minimum=0
+        ),
     )
-    bins: int = field(default=100, metadata=_doc("quantile bins of numeric reference profiles"))
+    bins: int = field(
+        default=100, metadata=_doc("quantile bins of numeric reference profiles", minimum=2)
+    )
     correction: Literal["bonferroni", "bh", "none"] = field(
         default="bonferroni", metadata=_doc("multiple-testing correction of p-values")
     )
     target: str | None = field(default=None, metadata=_doc("label column"))
     prediction: str | None = field(default=None, metadata=_doc("prediction column"))
     drift_share: float = field(
-        default=0.5, metadata=_doc("share of drifted columns that marks the dataset drifted")
+        default=0.5,
+        metadata=_doc(
+            "share of drifted columns that marks the dataset drifted", minimum=0, maximum=1
+        ),
     )
 
 
@@ -239,20 +256,23 @@ class RetrainRule:
     """Retrain when any set condition holds; unset conditions are not checked."""
 
     drift_share: float | None = field(
-        default=None, metadata=_doc("retrain when at least this share of columns drifted")
+        default=None,
+        metadata=_doc("retrain when at least this share of columns drifted", minimum=0, maximum=1),
     )
     columns: tuple[str, ...] = field(
         default=(), metadata=_doc("retrain when any of these columns drifted")
     )
     psi: float | None = field(
-        default=None, metadata=_doc("retrain when any column's PSI reaches this value")
+        default=None,
+        metadata=_doc("retrain when any column's PSI reaches this value", minimum=0),
     )
     performance_drop: float | None = field(
         default=None,
-        metadata=_doc("retrain when accuracy fell (or MAE rose) by at least this much"),
+        metadata=_doc("retrain when accuracy fell (or MAE rose) by at least this much", minimum=0),
     )
     model_age_days: int | None = field(
-        default=None, metadata=_doc("retrain when the model is at least this many days old")
+        default=None,
+        metadata=_doc("retrain when the model is at least this many days old", minimum=0),
     )
 
 

@@ -173,8 +173,14 @@ def load_run(cwd: str | Path, ref: str) -> RunRecord:
 
 
 def find_run_for_commit(cwd: str | Path, commit: str) -> RunRecord | None:
-    """The newest successful record trained on exactly `commit` (a clean tree preferred)."""
-    candidates = [r for r in list_runs(cwd) if r.commit == commit and r.succeeded]
-    clean = [r for r in candidates if not r.git.get("dirty")]
-    chosen = clean or candidates
-    return chosen[-1] if chosen else None
+    """The newest successful record trained on exactly `commit` with a clean tree.
+
+    A record made on a dirty tree trained on uncommitted changes, not on `commit`, so it
+    is never a baseline (it may even be the run being validated).
+    """
+    clean = [
+        r
+        for r in list_runs(cwd)
+        if r.commit == commit and r.succeeded and r.git.get("dirty") is False
+    ]
+    return clean[-1] if clean else None

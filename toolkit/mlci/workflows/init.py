@@ -31,7 +31,10 @@ def example_files(example: Path) -> list[tuple[str, str]]:
     files = []
     for path in sorted(example.rglob("*")):
         relative = path.relative_to(example)
+        # Hidden files are left out (caches), except the project's .gitignore.
         hidden = any(part.startswith(".") for part in relative.parts)
+        if relative.as_posix() == ".gitignore":
+            hidden = False
         if path.is_dir() or hidden or _SKIP_PARTS.intersection(relative.parts):
             continue
         files.append((relative.as_posix(), path.read_text(encoding="utf-8")))
