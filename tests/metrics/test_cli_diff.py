@@ -93,3 +93,28 @@ def test_a_folder_at_the_base_ref_is_not_read_as_metrics(repo: Path) -> None:
     assert "note: base: evals at HEAD: path 'evals' is a folder in 'HEAD', not a file\n" in (
         result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["metrics", "diff", "--base", "mian"],
+            "Error: --base: 'mian' is neither a file nor a git ref in {repo}. "
+            "Fix: pass a branch, tag or commit (e.g. main) or the path of a metrics file\n",
+        ),
+        (
+            ["params", "diff", "--base", "main", "--head", "nope"],
+            "Error: --head: 'nope' is neither a file nor a git ref in {repo}. "
+            "Fix: pass a branch, tag or commit (e.g. main) or the path of a metrics file\n",
+        ),
+        (
+            ["metrics", "diff", "--base", "main", "--md", "--json"],
+            "Error: --md and --json cannot be used together. Fix: pass one of them\n",
+        ),
+    ],
+)
+def test_a_mistyped_side_or_two_formats_exit_2(repo: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output == message.format(repo=repo)

@@ -58,15 +58,23 @@ def run_diff(
     from mlci.errors import InputError
     from mlci.metrics.diff import diff_metrics, diff_params
     from mlci.metrics.render import render_json, render_markdown, render_text
-    from mlci.metrics.sides import load_side
+    from mlci.metrics.sides import load_side, side_exists
 
+    if as_md and as_json:
+        raise InputError("--md and --json cannot be used together", "pass one of them")
+    cwd = Path.cwd()
+    for option, spec in (("--base", base), ("--head", head)):
+        if not side_exists(spec, cwd):
+            raise InputError(
+                f"{option}: '{spec}' is neither a file nor a git ref in {cwd}",
+                "pass a branch, tag or commit (e.g. main) or the path of a metrics file",
+            )
     config = load_config(config_path)
     if not paths:
         if kind == "metrics":
             paths = config.train.metrics
         else:
             paths = (config.train.params,) if config.train.params else ()
-    cwd = Path.cwd()
     base_set, head_set = load_side(base, paths, cwd), load_side(head, paths, cwd)
     if kind == "metrics":
         diff = diff_metrics(base_set, head_set, config.metrics)

@@ -11,6 +11,13 @@ from mlci.metrics.load import MetricFile, MetricSet, load_metrics, parse_metric_
 WORKSPACE = "workspace"
 
 
+def side_exists(spec: str | None, cwd: str | Path) -> bool:
+    """Whether a --base/--head value names the work tree, an existing file or a git ref."""
+    if spec is None or spec == WORKSPACE:
+        return True
+    return (Path(cwd) / spec).is_file() or rev_parse(Path(cwd), spec) is not None
+
+
 def load_side(spec: str | None, paths: Sequence[str], cwd: str | Path) -> MetricSet:
     """`spec` None or "workspace": files in cwd; an existing file: that file, filed under
     the first of `paths` so it lines up; anything else: a git ref (read with git show)."""
