@@ -162,3 +162,23 @@ def test_init_into_a_missing_folder_names_it(repo: Path) -> None:
         result.output
         == "Error: nowhere: no such folder. Fix: create it or run mlci init inside it\n"
     )
+
+
+def test_init_outside_a_git_repository_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    result = invoke("init")
+    assert result.exit_code == 0
+    assert (
+        "note: . is not a git repository yet; run `git init` there, then commit and push "
+        "to GitHub for the workflows to run"
+    ) in result.output
+
+
+def test_init_inside_a_repository_has_no_such_note(repo: Path) -> None:
+    result = invoke("init")
+    assert "not a git repository" not in result.output

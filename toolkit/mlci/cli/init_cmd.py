@@ -50,5 +50,10 @@ def init(example: str | None, force: bool, directory: str) -> None:
     for note in result.notes:
         click.echo(f"guessed {note}")
     echo_changes(result.changes, root)
+    if not result.in_git_repository:
+        click.echo(
+            f"note: {root} is not a git repository yet; run `git init` there, then commit "
+            "and push to GitHub for the workflows to run"
+        )
     if not result.kept:
         click.echo("Next: review mlci.yaml, commit, and push; `mlci generate` after each change.")

@@ -90,6 +90,7 @@ def _parquet_batches(
         ) from None
     start = 0
     wanted = list(columns) if columns is not None else None
+    _require_columns(file, parquet.schema_arrow.names, wanted)
     for batch in parquet.iter_batches(batch_size=batch_rows, columns=wanted):
         frame = batch.to_pandas()
         frame.index = range(start, start + len(frame))
@@ -100,11 +101,29 @@ def _parquet_batches(
         yield frame[wanted] if wanted is not None else frame
 
 
+def _require_columns(file: Path, available: Sequence[str], columns: Sequence[str] | None) -> None:
+    """Name the file and the missing columns, instead of the reader's own wording."""
+    missing = [c for c in columns or () if c not in set(available)]
+    if missing:
+        shown = ", ".join(f"'{c}'" for c in missing)
+        raise InputError(
+            f"{file}: no column {shown} (it has: {', '.join(map(str, available))})",
+            "check the column names in mlci.yaml or on the command line",
+        )
+
+
 def _csv_batches(
     file: Path, batch_rows: int, columns: Sequence[str] | None
 ) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
+    if columns:
+        try:
+            header = pd.read_csv(file, nrows=0, **_csv_options(file)).columns
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+            header = None  # the full read below reports what is wrong with the file
+        if header is not None:
+            _require_columns(file, list(header), columns)
     try:
         reader = pd.read_csv(
             file,

@@ -20,6 +20,7 @@ _SKIP_PARTS = {"__pycache__"}
 class InitResult:
     changes: tuple[FileChange, ...]
     notes: tuple[str, ...]
+    in_git_repository: bool = True
 
     @property
     def kept(self) -> tuple[FileChange, ...]:
@@ -61,4 +62,14 @@ def init_project(root: Path, *, example: Path | None = None, force: bool = False
     config = load_config(config_path, required=True)
     result: WriteResult = write_generated(root, render_files(config), force=force)
     changes.extend(result.changes)
-    return InitResult(tuple(changes), notes)
+    return InitResult(tuple(changes), notes, _in_git_repository(root))
+
+
+def _in_git_repository(root: Path) -> bool:
+    from mlci.gitutil import GitError, run_git
+
+    try:
+        run_git(root, "rev-parse", "--git-dir")
+    except GitError:
+        return False
+    return True
