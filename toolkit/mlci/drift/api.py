@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.config.schema import DriftConfig
-from mlci.drift.build import profile_source
+from mlci.drift.build import profile_with_config
 from mlci.drift.profile import DatasetProfile
 from mlci.drift.readers import DEFAULT_BATCH_ROWS, FrameSource, Progress, open_source
 
@@ -23,17 +23,7 @@ def build_profile(
     """Profile a CSV/Parquet file (streamed) or a pandas DataFrame."""
     config = config or DriftConfig()
     source = open_source(data) if isinstance(data, (str, Path)) else FrameSource(data)
-    profile, _ = profile_source(
-        source,
-        include=config.columns.include,
-        exclude=config.columns.exclude,
-        types=dict(config.types),
-        bins=config.bins,
-        batch_rows=batch_rows,
-        sample=sample,
-        seed=seed,
-        target=config.target,
-        prediction=config.prediction,
-        progress=progress,
+    profile, _ = profile_with_config(
+        source, config, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress
     )
     return profile

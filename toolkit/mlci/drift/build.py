@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from mlci.config.schema import DriftConfig
 from mlci.drift.kinds import infer_kinds
 from mlci.drift.profile import MAX_CATEGORIES, ColumnProfile, DatasetProfile, numeric_column
 from mlci.drift.readers import (
@@ -284,3 +285,19 @@ def _count_exactly(batches: Any, exact: dict[str, BinCounts]) -> None:
             ]
             for job in jobs:
                 job.result()
+
+
+def profile_with_config(
+    source: Source, config: DriftConfig, **options: Any
+) -> tuple[DatasetProfile, dict[str, np.ndarray]]:
+    """`profile_source` with the column selection, types, bins and roles of `drift:`."""
+    return profile_source(
+        source,
+        include=config.columns.include,
+        exclude=config.columns.exclude,
+        types=dict(config.types),
+        bins=config.bins,
+        target=config.target,
+        prediction=config.prediction,
+        **options,
+    )

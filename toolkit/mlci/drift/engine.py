@@ -12,7 +12,13 @@ import numpy as np
 
 from mlci.config.schema import DriftConfig, RetrainConfig, RetrainRule
 from mlci.drift import stats
-from mlci.drift.build import NUMERIC, Accuracy, CategoryCounter, profile_source, select_columns
+from mlci.drift.build import (
+    NUMERIC,
+    Accuracy,
+    CategoryCounter,
+    profile_with_config,
+    select_columns,
+)
 from mlci.drift.profile import ColumnProfile, DatasetProfile, is_profile_file, load_profile
 from mlci.drift.readers import (
     DEFAULT_BATCH_ROWS,
@@ -71,17 +77,12 @@ def _reference(
     if isinstance(reference, (str, Path)) and is_profile_file(reference):
         return load_profile(reference), {}, str(reference)
     source = _as_source(reference, "reference")
-    profile, values = profile_source(
+    profile, values = profile_with_config(
         source,
-        include=config.columns.include,
-        exclude=config.columns.exclude,
-        types=dict(config.types),
-        bins=config.bins,
+        config,
         batch_rows=batch_rows,
         sample=sample,
         seed=seed,
-        target=config.target,
-        prediction=config.prediction,
         progress=progress,
         keep_values=True,
     )
