@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from mlci.drift.render import headline, to_markdown
+from mlci.drift.render import _number, _statistic, headline, statistic_value
 from mlci.drift.result import ColumnResult, DriftResult
 
 WIDTH, HEIGHT, PAD = 460, 180, 30
@@ -21,7 +21,19 @@ def _shares(counts: list[float]) -> list[float]:
     return [c / total for c in counts]
 
 
-def _numeric_svg(plot: dict[str, Any]) -> str:
+def _axis_label(value: float, kind: str) -> str:
+    """Datetime columns are profiled as epoch seconds; show them as dates."""
+    if kind == "datetime":
+        from datetime import datetime, timezone
+
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d")
+        except (OverflowError, OSError, ValueError):
+            pass
+    return f"{value:.4g}"
+
+
+def _numeric_svg(plot: dict[str, Any], kind: str = "numeric") -> str:
     """Density per reference-quantile bin (steps), reference and current overlaid."""
     edges = plot["edges"]
     low, high = plot["low"], plot["high"]
@@ -57,9 +69,9 @@ def _numeric_svg(plot: dict[str, Any]) -> str:
             f'points="{" ".join(points)}"/>'
         )
     pieces.append(
-        f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="10">{low:.4g}</text>'
+        f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="10">{_axis_label(low, kind)}</text>'
         f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="10" text-anchor="end">'
-        f"{high:.4g}</text>"
+        f"{_axis_label(high, kind)}</text>"
     )
     return _frame("".join(pieces))
 
@@ -98,22 +110,56 @@ def _frame(body: str) -> str:
 def _figure(column: ColumnResult) -> str:
     if not column.plot:
         return ""
-    svg = _numeric_svg(column.plot) if "edges" in column.plot else _category_svg(column.plot)
+    if "edges" in column.plot:
+        svg = _numeric_svg(column.plot, column.kind)
+    else:
+        svg = _category_svg(column.plot)
     status = "drifted" if column.drifted else "not drifted"
     return (
         f"<figure><figcaption><b>{escape(column.name)}</b> ({column.kind}, {status}; "
-        f"{escape(column.test or '')} {column.statistic if column.statistic is not None else ''})"
+        f"{escape(_statistic(column))})"
         f"</figcaption>{svg}</figure>"
     )
 
 
+def _table(result: DriftResult) -> str:
+    """Every column, as the markdown summary lists them, as an HTML table."""
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ("column", "type", "drift", "test", "statistic", "threshold", "PSI", "findings")
+    )
+    rows = []
+    for column in result.ranked():
+        role = f" ({column.role})" if column.role != "feature" else ""
+        findings = "; ".join(f.message for f in column.findings)
+        cells = (
+            f"<code>{escape(column.name)}</code>{role}",
+            column.kind,
+            "<b>yes</b>" if column.drifted else "no",
+            escape(column.test or "-"),
+            escape(statistic_value(column)),
+            _number(column.threshold),
+            _number(column.psi),
+            escape(findings),
+        )
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    notes = "".join(f"<p><i>Note: {escape(note)}</i></p>" for note in result.notes)
+    errors = "".join(f"<p><b>Error:</b> {escape(error)}</p>" for error in result.errors)
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{notes}{errors}"
+
+
 def to_html(result: DriftResult, plots: int = 8) -> str:
     """The whole report: headline, plots of the `plots` most drifted columns, the table."""
-    import html as html_lib
-
     ranked = [c for c in result.ranked() if c.plot][:plots]
     figures = "\n".join(_figure(c) for c in ranked)
-    table = html_lib.escape(to_markdown(result))
+    reasons = "; ".join(result.retrain.reasons)
+    source = (
+        f"<p>Reference <code>{escape(str(result.reference))}</code> "
+        f"({result.reference_rows:,} rows) vs current <code>{escape(str(result.current))}</code> "
+        f"({result.current_rows:,} rows); correction {escape(result.correction)}, "
+        f"alpha {result.alpha}.</p>"
+        + (f"<p><b>Retraining:</b> {escape(reasons)}</p>" if reasons else "")
+    )
     legend = (
         f'<p><span style="color:{COLOURS["reference"]}">■ reference</span> '
         f'<span style="color:{COLOURS["current"]}">■ current</span></p>'
@@ -121,8 +167,9 @@ def to_html(result: DriftResult, plots: int = 8) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>mlci drift report</title><style>body{{font-family:sans-serif;margin:2em}}"
-        "figure{display:inline-block;margin:0.5em}pre{white-space:pre-wrap}</style></head>"
-        f"<body><h1>Data drift report</h1><p><b>{escape(headline(result))}</b></p>{legend}"
-        f"<h2>Most drifted columns</h2>{figures}<h2>All columns</h2><pre>{table}</pre>"
+        "figure{display:inline-block;margin:0.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head>"
+        f"<body><h1>Data drift report</h1><p><b>{escape(headline(result))}</b></p>{source}"
+        f"{legend}<h2>Most drifted columns</h2>{figures}<h2>All columns</h2>{_table(result)}"
         "</body></html>\n"
     )

@@ -26,6 +26,15 @@ def _statistic(column: ColumnResult) -> str:
     return text
 
 
+def statistic_value(column: ColumnResult) -> str:
+    """The figure a column's verdict rests on: the corrected p-value or the distance."""
+    stat = column.adjusted_p_value if column.measure == "p_value" else column.statistic
+    text = _number(stat) + (" (p)" if column.measure == "p_value" else "")
+    if column.error_bound:
+        text += f" ±{_number(column.error_bound)}"
+    return text
+
+
 def headline(result: DriftResult) -> str:
     verdict = "drift detected" if result.dataset_drift else "no dataset drift"
     drifted = len(result.drifted_columns)
@@ -90,10 +99,7 @@ def to_markdown(result: DriftResult, limit: int = 50) -> str:
     ]
     for column in result.ranked()[:limit]:
         role = f" ({column.role})" if column.role != "feature" else ""
-        stat = column.adjusted_p_value if column.measure == "p_value" else column.statistic
-        stat_text = _number(stat) + (" (p)" if column.measure == "p_value" else "")
-        if column.error_bound:
-            stat_text += f" ±{_number(column.error_bound)}"
+        stat_text = statistic_value(column)
         findings = "; ".join(f.message for f in column.findings)
         lines.append(
             f"| `{_cell(column.name)}`{role} | {column.kind} | "

@@ -1,0 +1,26 @@
+"""The standalone HTML drift report: plots, readable figures and a real table."""
+
+import numpy as np
+import pandas as pd
+
+from mlci.config.schema import DriftConfig
+from mlci.drift import run_check
+from mlci.drift.html import to_html
+
+
+def test_html_report_has_a_table_dates_and_short_figures():
+    rng = np.random.default_rng(3)
+    days = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 300, 3000), "D")
+    reference = pd.DataFrame(
+        {"x": rng.normal(0, 1, 3000), "when": days, "c": rng.choice(["a", "b"], 3000)}
+    )
+    current = reference.assign(x=reference["x"] + 1.0)
+    html = to_html(run_check(reference, current, DriftConfig()))
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<th>column</th><th>type</th><th>drift</th>" in html
+    assert "<td><code>x</code></td><td>numeric</td><td><b>yes</b></td>" in html
+    assert "| column |" not in html  # no markdown left in the page
+    assert "2026-01-01" in html  # datetime axes are dates, not epoch seconds
+    caption = html.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]
+    assert caption.startswith("<b>x</b> (numeric, drifted; wasserstein ")
+    assert len(caption.rsplit(" ", 1)[1].rstrip(")")) <= 6  # 4 decimals, not 16 digits
