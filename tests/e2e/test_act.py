@@ -56,6 +56,10 @@ def workflow_run_event(world: World, pr_branch: str) -> dict[str, Any]:
     )
     run["head_repository"]["full_name"] = REPOSITORY
     payload["repository"]["full_name"] = REPOSITORY
+    # On GitHub the PR's head follows the pushes; the report checks it against head_sha.
+    for pull in world.fake.state.data["repos"][REPOSITORY]["pulls"].values():
+        if pull["head"] == pr_branch:
+            pull["head_sha"] = run["head_sha"]
     return payload
 
 

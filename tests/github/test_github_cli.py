@@ -308,3 +308,19 @@ def test_retrain_dry_run_with_a_path_outside_the_repository_exits_2(env, tmp_pat
     result = run(env, "retrain", "open-pr", "--file", "ref.csv:/etc/x", "--title", "t", "--dry-run")
     assert result.exit_code == 2
     assert "'/etc/x' is not a relative path with / separators" in result.output
+
+
+def test_comment_head_sha_guards_a_pr_number_read_from_an_artifact(fake, env, pr, tmp_path):
+    head = fake.state.data["repos"][REPO]["refs"]["refs/heads/feature"]
+    args = ["comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr)]
+    wrong = run(env, *args, "--head-sha", "f" * 40)
+    assert wrong.exit_code == 0, wrong.output
+    assert wrong.output == (
+        f"comment skipped: pull request #{pr} is at {head[:7]}, not at fffffff (--head-sha)\n"
+    )
+    assert fake.state.comments(REPO, pr) == []
+    assert "skipped" in (tmp_path / "out.txt").read_text()
+    right = run(env, *args, "--head-sha", head.upper())
+    assert right.exit_code == 0, right.output
+    assert right.output.startswith("comment created: http://")
+    assert len(fake.state.comments(REPO, pr)) == 1

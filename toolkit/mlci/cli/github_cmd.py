@@ -59,6 +59,11 @@ def _check_key(ctx: click.Context, param: click.Parameter, key: str) -> str:
     help="PR number (default: the PR of the current event).",
 )
 @click.option(
+    "--head-sha",
+    default=None,
+    help="Refuse unless the PR's head commit is this SHA (guards a --pr read from an artifact).",
+)
+@click.option(
     "--author",
     default=None,
     help="Login whose comments may be updated (default: the token's account).",
@@ -68,6 +73,7 @@ def comment(
     key: str,
     body_file: str,
     pr_number: int | None,
+    head_sha: str | None,
     author: str | None,
     token: str | None,
     repository: str | None,
@@ -83,12 +89,14 @@ def comment(
     Example:
       mlci comment --key report --body-file report.md
       mlci comment --key report --body-file report.md --pr 42 --dry-run
+      mlci comment --key report --body-file report.md --pr 42 --head-sha "$HEAD_SHA"
     """
     import os
 
     from mlci.errors import InputError
-    from mlci.gha import load_event_context
+    from mlci.gha import ActionsRuntime, load_event_context
     from mlci.github import find_pull_request, upsert_comment
+    from mlci.github.pulls import pull_head_sha
 
     body = _read(body_file, "--body-file")
     if not body.strip():
@@ -100,6 +108,17 @@ def comment(
     client, reason = open_client(token, repository, dry_run)
     if pr_number is None:
         pr_number = find_pull_request(client, load_event_context(os.environ))
+    elif head_sha and client is not None:
+        actual = pull_head_sha(client, pr_number)
+        if actual.lower() != head_sha.lower():
+            # A newer push (its own run will report) or a PR number that does not belong
+            # to this run: post nothing, and say why.
+            click.echo(
+                f"comment skipped: pull request #{pr_number} is at {actual[:7]}, "
+                f"not at {head_sha[:7]} (--head-sha)"
+            )
+            ActionsRuntime().set_outputs({"action": "skipped", "pull-request-number": pr_number})
+            return
     result = upsert_comment(
         client, pr_number=pr_number, key=key, body=body, author=author, outbox=outbox_for(outbox)
     )

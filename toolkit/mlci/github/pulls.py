@@ -33,3 +33,14 @@ def find_pull_request(client: GitHubClient | None, context: EventContext) -> int
         return None
 
     return client.call(f"finding the pull request of commit {sha[:7]}", by_sha)
+
+
+def pull_head_sha(client: GitHubClient, number: int) -> str:
+    """The head commit of PR `number`.
+
+    The report workflow reads the PR number from an artifact that pull-request code
+    wrote; comparing this with the head SHA of the trusted `workflow_run` event keeps a
+    fork from steering the comment onto another pull request.
+    """
+    pull = client.call(f"reading pull request #{number}", lambda: client.repo.get_pull(number))
+    return str(pull.head.sha)
