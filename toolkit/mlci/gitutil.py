@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mlci.errors import InputError
@@ -94,6 +95,15 @@ def git_state(cwd: Path) -> GitState:
     except GitError:
         dirty = None
     return GitState(commit, branch, dirty)
+
+
+def last_commit_time(cwd: Path) -> datetime | None:
+    """When HEAD was committed (UTC), or None outside a repository or without commits."""
+    try:
+        stamp = run_git(cwd, "log", "-1", "--format=%ct").strip()
+    except GitError:
+        return None
+    return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.isdigit() else None
 
 
 def git(args: list[str], cwd: str | Path) -> str:

@@ -401,6 +401,20 @@ def _actions(result: Any, markdown: str, bias: Any, current: str) -> None:
     runtime = ActionsRuntime()
     if not runtime.in_actions:
         return
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from mlci.gha import load_event_context
+    from mlci.gha.schedule import schedule_inactivity_warning
+    from mlci.gitutil import last_commit_time
+
+    stale = schedule_inactivity_warning(
+        load_event_context(runtime.env).event_name,
+        last_commit_time(Path.cwd()),
+        datetime.now(timezone.utc),
+    )
+    if stale:
+        runtime.warning(stale, title="scheduled drift check")
     if bias is not None and bias.report is not None:
         for gate in bias.report.failed:
             runtime.warning(gate.describe(), file=current, title="bias on current data")
