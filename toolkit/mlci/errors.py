@@ -54,10 +54,3 @@ class ServiceError(MlciError):
     """GitHub or another service failed after retries."""
 
     exit_code = EXIT_SERVICE_FAILED
-
-
-def exit_code_for(error: BaseException) -> int:
-    """The exit code for any exception: ours carry theirs, anything else is a bug."""
-    if isinstance(error, MlciError):
-        return error.exit_code
-    return EXIT_INTERNAL

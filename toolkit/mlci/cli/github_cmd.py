@@ -332,7 +332,9 @@ def open_pr(
     for item in inputs:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise InputError(f"--input {item!r}: expected KEY=VALUE")
+            raise InputError(
+                f"--input {item!r}: expected KEY=VALUE", "write it as --input name=value"
+            )
         workflow_inputs[name] = value
     request = RetrainRequest(
         files=_parse_files(files),

@@ -9,10 +9,7 @@ from typing import Any
 from mlci.data.diff import DataDiff, ManifestDiff
 from mlci.data.lineage import Manifest
 from mlci.data.quality import CheckFailure, QualityReport
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+from mlci.markdown import table_cell
 
 
 def _where(failure: CheckFailure) -> str:
@@ -66,7 +63,7 @@ def quality_markdown(reports: Sequence[QualityReport]) -> str:
             lines.append("|---|---|---:|---|---|---|")
             for f in report.failures:
                 cells = (_where(f), f.check, str(f.count), f.message, _sample(f), _rows(f))
-                lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+                lines.append("| " + " | ".join(table_cell(c) for c in cells) + " |")
             lines.append("")
     return "\n".join(lines)
 
@@ -112,26 +109,6 @@ def manifest_text(manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
-def manifest_markdown(manifest: Manifest) -> str:
-    lines = [
-        "| file | bytes | rows | columns | hash | schema | produced by |",
-        "|---|---:|---:|---:|---|---|---|",
-    ]
-    for r in manifest.files:
-        digest = f"sha256:{_short(r.sha256)}" if r.sha256 else f"md5:{_short(r.md5)}"
-        cells = (
-            f"`{r.path}`",
-            str(r.size),
-            "-" if r.rows is None else str(r.rows),
-            str(len(r.columns)),
-            f"`{digest}`",
-            f"`{_short(r.schema_fingerprint)}`",
-            f"`{r.command}`" if r.command else "-",
-        )
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
-    return "\n".join(lines)
-
-
 def diff_text(diff: ManifestDiff) -> str:
     if not diff.changed:
         return "no changes"
@@ -152,8 +129,8 @@ def diff_markdown(diff: ManifestDiff) -> str:
         if change.status == "unchanged":
             continue
         lines.append(
-            f"| `{_md_cell(change.path)}` | {change.status} | "
-            f"{_md_cell('; '.join(change.details)) or '-'} |"
+            f"| `{table_cell(change.path)}` | {change.status} | "
+            f"{table_cell('; '.join(change.details)) or '-'} |"
         )
     return "\n".join(lines)
 

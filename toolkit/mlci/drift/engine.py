@@ -61,7 +61,10 @@ def _as_source(data: Data, role: str) -> Source:
         return open_source(data)
     if hasattr(data, "columns") and hasattr(data, "iloc"):
         return FrameSource(data, f"<{role} DataFrame>")
-    raise InputError(f"{role}: expected a file path or a DataFrame, got {type(data).__name__}")
+    raise InputError(
+        f"{role}: expected a file path or a DataFrame, got {type(data).__name__}",
+        "pass the path of a CSV or Parquet file, or a pandas DataFrame",
+    )
 
 
 def _reference(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mlci.drift.result import ColumnResult, DriftResult
+from mlci.markdown import table_cell
 
 
 def _number(value: float | None) -> str:
@@ -65,10 +66,6 @@ def to_text(result: DriftResult, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(result: DriftResult, limit: int = 50) -> str:
     """A summary for PR bodies and the step summary: verdict, decision, column table."""
     icon = "🔴" if result.dataset_drift else "🟢"
@@ -102,9 +99,9 @@ def to_markdown(result: DriftResult, limit: int = 50) -> str:
         stat_text = statistic_value(column)
         findings = "; ".join(f.message for f in column.findings)
         lines.append(
-            f"| `{_cell(column.name)}`{role} | {column.kind} | "
+            f"| `{table_cell(column.name)}`{role} | {column.kind} | "
             f"{'**yes**' if column.drifted else 'no'} | {column.test or '-'} | {stat_text} | "
-            f"{_number(column.threshold)} | {_number(column.psi)} | {_cell(findings)} |"
+            f"{_number(column.threshold)} | {_number(column.psi)} | {table_cell(findings)} |"
         )
     if len(result.columns) > limit:
         lines.append(f"\n{len(result.columns) - limit} more columns are in the JSON report.")

@@ -75,10 +75,14 @@ def _validate(request: CheckRequest) -> None:
     from mlci.errors import InputError
 
     if request.status not in STATUSES:
-        raise InputError(f"--status: {request.status!r} is not one of {', '.join(STATUSES)}")
+        raise InputError(
+            f"--status: {request.status!r} is not one of {', '.join(STATUSES)}",
+            "pass one of those values",
+        )
     if request.conclusion is not None and request.conclusion not in CONCLUSIONS:
         raise InputError(
-            f"--conclusion: {request.conclusion!r} is not one of {', '.join(CONCLUSIONS)}"
+            f"--conclusion: {request.conclusion!r} is not one of {', '.join(CONCLUSIONS)}",
+            "pass one of those values",
         )
     if request.status == "completed" and request.conclusion is None:
         raise InputError(

@@ -98,7 +98,10 @@ def open_retrain_pr(
     if base_sha is None:
         from mlci.errors import InputError
 
-        raise InputError(f"--base: branch '{base}' does not exist in {client.repository}")
+        raise InputError(
+            f"--base: branch '{base}' does not exist in {client.repository}",
+            "pass --base with an existing branch (usually the default branch)",
+        )
     tip_sha = _ref_sha(client, repo, request.branch)
     pr = _find_pr(client, repo, request.branch, base)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlci.markdown import table_cell
 from mlci.runners.model import FrameworkInfo, GpuInfo, RequirementCheck, RunnerInfo
 
 
@@ -70,10 +71,6 @@ def render_text(info: RunnerInfo, check: RequirementCheck) -> str:
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_summary(info: RunnerInfo, check: RequirementCheck) -> str:
     """A short markdown table for $GITHUB_STEP_SUMMARY."""
     if not check.required_gpu:
@@ -83,8 +80,10 @@ def render_summary(info: RunnerInfo, check: RequirementCheck) -> str:
     else:
         verdict = "GPU requirement NOT met"
     lines = [f"### Runner check: {verdict}", "", "| | |", "|---|---|"]
-    lines.extend(f"| {_cell(name)} | {_cell(value)} |" for name, value in runner_rows(info))
+    lines.extend(
+        f"| {table_cell(name)} | {table_cell(value)} |" for name, value in runner_rows(info)
+    )
     lines.append("")
-    lines.extend(f"- :x: {_cell(problem)}" for problem in check.problems)
-    lines.extend(f"- :warning: {_cell(warning)}" for warning in check.warnings)
+    lines.extend(f"- :x: {table_cell(problem)}" for problem in check.problems)
+    lines.extend(f"- :warning: {table_cell(warning)}" for warning in check.warnings)
     return "\n".join(lines).rstrip() + "\n"
