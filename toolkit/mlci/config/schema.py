@@ -54,6 +54,10 @@ class TrainConfig:
     )
     timeout_minutes: int = field(default=120, metadata=_doc("training job timeout", minimum=1))
     require_gpu: bool = field(default=False, metadata=_doc("fail early when no GPU is found"))
+    min_gpu_memory_gb: float | None = field(
+        default=None,
+        metadata=_doc("fail early unless a GPU has this much memory (GB)", minimum=0),
+    )
 
 
 @dataclass(frozen=True)

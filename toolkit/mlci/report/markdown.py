@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mlci.data.diff import ManifestDiff
 from mlci.data.lineage import FileRecord, Manifest
@@ -183,9 +184,27 @@ def lineage_section(
         memory = (runner.get("memory") or {}).get("total_gb", "?")
         parts.append(
             f"Run `{head_record.id}`: {head_record.status} in {head_record.duration_s:.1f} s on "
-            f"{cores} CPU, {memory} GB, {gpus}."
+            f"{cores} CPU, {memory} GB, {gpus}.{_preflight_text(runner.get('preflight'))}"
         )
     return "\n\n".join(parts) or "_No model or data files configured._"
+
+
+def _preflight_text(preflight: Any) -> str:
+    """What `mlci runner check` found in the training job (`runner.preflight` of a record)."""
+    if not isinstance(preflight, dict):
+        return ""
+    check = preflight.get("check") or {}
+    sentences = []
+    if check.get("required_gpu"):
+        verdict = "met" if check.get("passed") else "not met"
+        sentences.append(f"GPU preflight: requirement {verdict}.")
+    for framework in preflight.get("frameworks") or []:
+        name = f"{framework.get('name', '?')} {framework.get('version') or ''}".rstrip()
+        if framework.get("gpu_available"):
+            sentences.append(f"{name} sees {framework.get('device_count', '?')} GPU(s).")
+        else:
+            sentences.append(f"{name} sees no usable GPU.")
+    return "".join(f" {sentence}" for sentence in sentences)
 
 
 def links_section(links: ReportLinks) -> str:

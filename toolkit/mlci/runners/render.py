@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlci.markdown import table_cell
+from mlci.runners.frameworks import KNOWN_FRAMEWORKS
 from mlci.runners.model import FrameworkInfo, GpuInfo, RequirementCheck, RunnerInfo
 
 
@@ -32,7 +33,7 @@ def _framework_line(framework: FrameworkInfo) -> str:
     return f"{head}: no GPU"
 
 
-def runner_rows(info: RunnerInfo) -> list[tuple[str, str]]:
+def runner_rows(info: RunnerInfo, *, frameworks_checked: bool = False) -> list[tuple[str, str]]:
     system = info.os
     os_text = f"{system.system} {system.release} {system.machine}"
     if system.distribution:
@@ -58,11 +59,15 @@ def runner_rows(info: RunnerInfo) -> list[tuple[str, str]]:
     else:
         rows.append(("GPUs", f"no GPU ({gpu.error})" if gpu.error else "no GPU"))
     rows.extend((framework.name, _framework_line(framework)) for framework in info.frameworks)
+    if frameworks_checked and not info.frameworks:
+        rows.append(("Frameworks", f"none of {', '.join(KNOWN_FRAMEWORKS)} is installed"))
     return rows
 
 
-def render_text(info: RunnerInfo, check: RequirementCheck) -> str:
-    rows = runner_rows(info)
+def render_text(
+    info: RunnerInfo, check: RequirementCheck, *, frameworks_checked: bool = False
+) -> str:
+    rows = runner_rows(info, frameworks_checked=frameworks_checked)
     width = max(len(name) for name, _ in rows)
     lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
     lines.extend(f"warning: {warning}" for warning in check.warnings)
@@ -71,7 +76,9 @@ def render_text(info: RunnerInfo, check: RequirementCheck) -> str:
     return "\n".join(lines)
 
 
-def render_summary(info: RunnerInfo, check: RequirementCheck) -> str:
+def render_summary(
+    info: RunnerInfo, check: RequirementCheck, *, frameworks_checked: bool = False
+) -> str:
     """A short markdown table for $GITHUB_STEP_SUMMARY."""
     if not check.required_gpu:
         verdict = "GPU not required"
@@ -81,7 +88,8 @@ def render_summary(info: RunnerInfo, check: RequirementCheck) -> str:
         verdict = "GPU requirement NOT met"
     lines = [f"### Runner check: {verdict}", "", "| | |", "|---|---|"]
     lines.extend(
-        f"| {table_cell(name)} | {table_cell(value)} |" for name, value in runner_rows(info)
+        f"| {table_cell(name)} | {table_cell(value)} |"
+        for name, value in runner_rows(info, frameworks_checked=frameworks_checked)
     )
     lines.append("")
     lines.extend(f"- :x: {table_cell(problem)}" for problem in check.problems)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from mlci.config.schema import MlciConfig
 from mlci.gitutil import git_state
@@ -122,8 +123,6 @@ def run_training(
     receives each output line as it is printed. The record is written to
     `cwd/.mlci/runs/<id>.json` whatever the outcome; its `status` says how it went.
     """
-    from mlci.runners import probe_runner
-
     root = Path(cwd).resolve()
     command = command or config.train.command
     state = git_state(root)  # before training: the files it writes may make the tree dirty
@@ -166,14 +165,26 @@ def run_training(
         model=digest_path(root, config.train.model) if config.train.model else None,
         data=lineage.digests,
         data_manifest=lineage.manifest,
-        # The quick probe (no framework imports): OS, CPU, memory, disk, nvidia-smi.
-        runner=probe_runner(disk_path=str(root), frameworks=()).to_dict(),
+        runner=_runner_facts(root, env),
         errors=tuple(errors),
     )
     save_run(root, record)
     if config.train.plots:
         snapshot_plots(root, config.train.plots, run_folder(root, record.id))
     return record
+
+
+def _runner_facts(root: Path, env: Mapping[str, str] | None) -> dict[str, Any]:
+    """The quick probe (no framework imports: OS, CPU, memory, disk, nvidia-smi), plus
+    the result of `mlci runner check` when that ran earlier in this job."""
+    from mlci.runners import probe_runner
+    from mlci.runners.preflight import load_preflight
+
+    runner = probe_runner(disk_path=str(root), frameworks=()).to_dict()
+    preflight = load_preflight(root, runner["hostname"], env=env)
+    if preflight is not None:
+        runner["preflight"] = preflight
+    return runner
 
 
 def _signal_name(number: int) -> str:
