@@ -180,6 +180,8 @@ def test_cli_writes_one_file_per_scale_set(tmp_path: Path, monkeypatch: pytest.M
     assert "wrote arc/mlci-a100.values.yaml\n  install: helm upgrade --install mlci-a100 " in (
         result.output
     )
+    # The printed line works from where the command ran: it names the file in arc/.
+    assert "--create-namespace -f arc/mlci-h100.values.yaml\n" in result.output
 
 
 def test_cli_prints_multi_doc_and_uses_the_repository_in_actions(tmp_path, monkeypatch):

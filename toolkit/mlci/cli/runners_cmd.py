@@ -99,7 +99,7 @@ def arc_values(
         path = folder / scale_set.filename
         path.write_text(render_values(scale_set, settings.namespace), encoding="utf-8")
         click.echo(f"wrote {path}")
-        click.echo(f"  install: {scale_set.install_command(settings.namespace)}")
+        click.echo(f"  install: {scale_set.install_command(settings.namespace, str(path))}")
 
 
 @runners.command("status")

@@ -40,10 +40,11 @@ class ScaleSet:
     def filename(self) -> str:
         return f"{self.name}.values.yaml"
 
-    def install_command(self, namespace: str) -> str:
+    def install_command(self, namespace: str, values_path: str | None = None) -> str:
+        """The helm line; `values_path` is where the values file is (default: beside it)."""
         return (
             f"helm upgrade --install {self.name} {CHART} "
-            f"--namespace {namespace} --create-namespace -f {self.filename}"
+            f"--namespace {namespace} --create-namespace -f {values_path or self.filename}"
         )
 
 
