@@ -1,13 +1,13 @@
 """`mlci demo` end to end: a real copy, real git, real training, a real report."""
 
 import json
-import subprocess
 
 import pytest
 from click.testing import CliRunner
 
 from mlci.cli import cli
 from mlci.demo import DEMO_MARKER
+from mlci.gitutil import run_git as git
 
 
 @pytest.fixture(scope="module")
@@ -15,12 +15,6 @@ def demo_run(tmp_path_factory):
     target = tmp_path_factory.mktemp("demo") / "mlci-demo"
     result = CliRunner().invoke(cli, ["demo", str(target)])
     return target, result
-
-
-def git(target, *args):
-    return subprocess.run(
-        ["git", *args], cwd=target, capture_output=True, text=True, check=True
-    ).stdout
 
 
 def test_demo_exits_0_and_prints_its_steps(demo_run):

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mlci.cli import cli
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 
 
 @pytest.fixture()
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "t@example.invalid")
-    git(tmp_path, "config", "user.name", "t")
+    init_repository(tmp_path)
     (tmp_path / "metrics.json").write_text('{"acc": 0.80, "loss": 0.50, "auc": 0.7}')
     (tmp_path / "params.yaml").write_text("model:\n  depth: 4\n  lr: 0.1\n")
     git(tmp_path, "add", "-A")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from mlci.config import parse_config
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 from mlci.report import build_report
 from mlci.train import list_runs, run_training
 
@@ -23,14 +24,8 @@ train:
 """
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def repo(root: Path, ignore: str, data: str) -> Path:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "t@example.invalid")
-    git(root, "config", "user.name", "t")
+    init_repository(root)
     (root / "mlci.yaml").write_text(CONFIG)
     (root / "train.py").write_text(
         "import json\njson.dump({'acc': 0.9}, open('metrics.json', 'w'))\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from markdown_it import MarkdownIt
 
 from mlci.cli import cli
 from mlci.config import parse_config
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 from mlci.metrics.load import MetricFile, MetricSet
 from mlci.report import build_report, render_html, report_from_parts
 from mlci.report import png as png_module
@@ -32,10 +33,6 @@ validate:
 """
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def write_side(root: Path, acc: float, loss: float, depth: int, tpr: float) -> None:
     (root / "metrics.json").write_text(f'{{"acc": {acc}, "loss": {loss}}}')
     (root / "params.yaml").write_text(f"model:\n  depth: {depth}\n")
@@ -49,9 +46,7 @@ def write_side(root: Path, acc: float, loss: float, depth: int, tpr: float) -> N
 
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "t@example.invalid")
-    git(tmp_path, "config", "user.name", "t")
+    init_repository(tmp_path)
     (tmp_path / "mlci.yaml").write_text(CONFIG)
     write_side(tmp_path, 0.85, 0.40, 4, 0.7)
     git(tmp_path, "add", "-A")

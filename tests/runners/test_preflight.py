@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from tests.runners.test_probe import runner
 
 from mlci.cli import cli
 from mlci.config import parse_config
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 from mlci.report import build_report
 from mlci.runners import check_requirements
 from mlci.runners.model import FrameworkInfo
@@ -87,18 +88,12 @@ def test_a_damaged_file_is_ignored(tmp_path: Path, text: str) -> None:
     assert load_preflight(tmp_path, "gpu-box-1", env={}, now=NOON) is None
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A committed project that requires a GPU, run as one job of a workflow run."""
     root = tmp_path / "project"
     root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.email", "t@example.invalid")
-    git(root, "config", "user.name", "t")
+    init_repository(root)
     (root / "mlci.yaml").write_text(CONFIG)
     (root / "train.py").write_text(
         "import json\njson.dump({'acc': 0.9}, open('metrics.json', 'w'))\n"

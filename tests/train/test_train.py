@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from click.testing import CliRunner
 
 from mlci.cli import cli
 from mlci.config import parse_config
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 from mlci.train import compare_runs, list_runs, run_training
 
 TRAIN = """
@@ -36,15 +37,9 @@ train:
 """
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "t@example.invalid")
-    git(tmp_path, "config", "user.name", "t")
+    init_repository(tmp_path)
     (tmp_path / "train.py").write_text(TRAIN)
     (tmp_path / "mlci.yaml").write_text(CONFIG)
     (tmp_path / "params.yaml").write_text("model:\n  depth: 4\n")

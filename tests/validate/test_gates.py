@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,6 +7,8 @@ from click.testing import CliRunner
 
 from mlci.cli import cli
 from mlci.config.schema import GateConfig
+from mlci.gitutil import init_repository
+from mlci.gitutil import run_git as git
 from mlci.validate import evaluate_gates
 
 
@@ -45,15 +46,9 @@ def test_no_baseline_skips_drop_rules() -> None:
     assert report.results[0].message == "acc: max_drop not checked (no baseline)"
 
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "config", "user.email", "t@example.invalid")
-    git(tmp_path, "config", "user.name", "t")
+    init_repository(tmp_path)
     (tmp_path / "mlci.yaml").write_text(
         "validate:\n  gates:\n    acc: {min: 0.8}\n    auc: {max_drop: 0.01}\n"
     )

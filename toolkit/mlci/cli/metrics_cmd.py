@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from mlci.cli._lazy import GuardedGroup
@@ -42,6 +44,7 @@ def diff_options(function):  # type: ignore[no-untyped-def]
 
 def run_diff(
     kind: str,
+    *,
     paths: tuple[str, ...],
     base: str,
     head: str | None,
@@ -105,16 +108,7 @@ def metrics() -> None:
 
 @metrics.command("diff")
 @diff_options
-def diff(
-    paths: tuple[str, ...],
-    base: str,
-    head: str | None,
-    as_md: bool,
-    as_json: bool,
-    show_all: bool,
-    precision: int | None,
-    config_path: str | None,
-) -> None:
+def diff(**options: Any) -> None:
     """Show how metrics changed from BASE to HEAD (default: HEAD commit to work tree).
 
     PATHS default to train.metrics of mlci.yaml. Each side is a git ref (read with
@@ -128,4 +122,4 @@ def diff(
       mlci metrics diff --base main --md --all
       mlci metrics diff --base old_metrics.json --json
     """
-    run_diff("metrics", paths, base, head, as_md, as_json, show_all, precision, config_path)
+    run_diff("metrics", **options)

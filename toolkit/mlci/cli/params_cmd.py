@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from mlci.cli._lazy import GuardedGroup
@@ -20,16 +22,7 @@ def params() -> None:
 
 @params.command("diff")
 @diff_options
-def diff(
-    paths: tuple[str, ...],
-    base: str,
-    head: str | None,
-    as_md: bool,
-    as_json: bool,
-    show_all: bool,
-    precision: int | None,
-    config_path: str | None,
-) -> None:
+def diff(**options: Any) -> None:
     """Show which params changed from BASE to HEAD (default: HEAD commit to work tree).
 
     PATHS default to train.params of mlci.yaml. Nested keys read as a.b.c.
@@ -39,4 +32,4 @@ def diff(
       mlci params diff --base main
       mlci params diff --base main --md
     """
-    run_diff("params", paths, base, head, as_md, as_json, show_all, precision, config_path)
+    run_diff("params", **options)

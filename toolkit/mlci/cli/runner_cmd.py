@@ -72,12 +72,11 @@ def check(
     from mlci.runners.preflight import save_preflight
     from mlci.runners.render import render_summary, render_text
 
-    if require_gpu is None or min_gpu_memory is None:
-        settings = load_config(config_path).train
-        if require_gpu is None:
-            require_gpu = settings.require_gpu
-        if min_gpu_memory is None:
-            min_gpu_memory = settings.min_gpu_memory_gb
+    settings = load_config(config_path).train
+    if require_gpu is None:
+        require_gpu = settings.require_gpu
+    if min_gpu_memory is None:
+        min_gpu_memory = settings.min_gpu_memory_gb
     info = probe_runner(frameworks=KNOWN_FRAMEWORKS if frameworks else ())
     verdict = check_requirements(info, require_gpu=require_gpu, min_gpu_memory_gb=min_gpu_memory)
 

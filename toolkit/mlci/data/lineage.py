@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mlci.data.reader import column_types, iter_batches, parquet_row_count, table_format
 from mlci.errors import InputError
+from mlci.jsonfile import read_json_input
 
 MANIFEST_KIND = "mlci-data-manifest"
 MANIFEST_VERSION = 1
@@ -252,14 +253,8 @@ def write_manifest(manifest: Manifest, path: str | Path) -> None:
 
 
 def read_manifest(path: str | Path) -> Manifest:
-    file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{file}: file not found", "check the path") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{file}: not JSON ({error})", "give a manifest file") from None
-    return manifest_from_dict(data, str(file))
+    data = read_json_input(path, unreadable="not JSON", hint="give a manifest file")
+    return manifest_from_dict(data, str(Path(path)))
 
 
 def is_manifest_file(path: str | Path) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlci.errors import InputError, UsageError
 
@@ -54,6 +54,20 @@ def _import_pyarrow() -> None:
         ) from None
 
 
+def _open_parquet(file: Path) -> Any:
+    """A `pyarrow.parquet.ParquetFile` (footer read, no data yet), or a one-line error."""
+    _import_pyarrow()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(file)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise InputError(
+            f"{file}: not a readable Parquet file ({error})", "check the file"
+        ) from None
+
+
 def _csv_options(path: Path) -> dict[str, object]:
     sep = "\t" if ".tsv" in path.name.lower() else ","
     # Keep strings as strings ('NA' stays a value only where pandas' defaults say so).
@@ -78,16 +92,7 @@ def iter_batches(
 def _parquet_batches(
     file: Path, batch_rows: int, columns: Sequence[str] | None
 ) -> Iterator[pd.DataFrame]:
-    _import_pyarrow()
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(file)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise InputError(
-            f"{file}: not a readable Parquet file ({error})", "check the file"
-        ) from None
+    parquet = _open_parquet(file)
     start = 0
     wanted = list(columns) if columns is not None else None
     _require_columns(file, parquet.schema_arrow.names, wanted)
@@ -163,28 +168,9 @@ def column_types(path: str | Path) -> list[tuple[str, str]] | None:
     file = Path(path)
     if _require_format(file) != "parquet":
         return None
-    _import_pyarrow()
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(file)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise InputError(
-            f"{file}: not a readable Parquet file ({error})", "check the file"
-        ) from None
-    return [(field.name, str(field.type)) for field in schema]
+    return [(field.name, str(field.type)) for field in _open_parquet(file).schema_arrow]
 
 
 def parquet_row_count(path: str | Path) -> int:
     """Row count from the Parquet footer, without reading the data."""
-    _import_pyarrow()
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise InputError(
-            f"{path}: not a readable Parquet file ({error})", "check the file"
-        ) from None
+    return int(_open_parquet(Path(path)).metadata.num_rows)

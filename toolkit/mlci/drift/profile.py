@@ -17,6 +17,7 @@ import numpy as np
 
 from mlci.drift.sketch import DEFAULT_BINS, BinCounts, edges_from_sorted
 from mlci.errors import InputError
+from mlci.jsonfile import read_json_input
 
 PROFILE_SCHEMA = "mlci.drift-profile/1"
 MAX_CATEGORIES = 1000
@@ -150,12 +151,7 @@ def _column_from_dict(name: str, data: dict[str, Any]) -> ColumnProfile:
 
 def load_profile(path: str | Path) -> DatasetProfile:
     file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{file}: file not found", "check the path") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{file}: not a readable profile ({error})", "re-create it") from None
+    data = read_json_input(file, unreadable="not a readable profile", hint="re-create it")
     if not isinstance(data, dict) or data.get("schema") != PROFILE_SCHEMA:
         raise InputError(
             f"{file}: not a drift profile (schema is not {PROFILE_SCHEMA})",
