@@ -50,4 +50,20 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="mlci")
+    try:
+        cli(prog_name="mlci")
+    finally:
+        _flush_quietly()
+
+
+def _flush_quietly() -> None:
+    """A closed pipe found only at exit (`mlci ... | head`) ends quietly, not in a traceback."""
+    import contextlib
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

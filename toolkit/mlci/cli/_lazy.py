@@ -32,6 +32,8 @@ def run_guarded(ctx: click.Context, invoke: Any) -> Any:
     """Run a command, mapping our errors to exit codes and bugs to exit 4."""
     try:
         return invoke(ctx)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
     except MlciError as error:
         raise MlciClickError(error) from None
     except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -51,6 +53,18 @@ def run_guarded(ctx: click.Context, invoke: Any) -> Any:
         ) from None
     except Exception:
         _report_bug()
+
+
+def _quiet_broken_pipe() -> typing.NoReturn:
+    """The reader of our output went away (`mlci ... | head`): stop quietly, no traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(0)
 
 
 def _report_bug() -> typing.NoReturn:
@@ -82,7 +96,10 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        return run_guarded(ctx, super().invoke)
+        from mlci.output import inputs_scope
+
+        with inputs_scope():
+            return run_guarded(ctx, super().invoke)
 
 
 class GuardedGroup(click.Group):
