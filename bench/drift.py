@@ -85,8 +85,8 @@ def measure(body: str, python: str = sys.executable) -> dict[str, float]:
     """Run `body` in a fresh process: its figures, plus `wall` seen from here."""
     started = time.perf_counter()
     done = subprocess.run(
-        [python, "-c", MEASURE.format(body=body)], capture_output=True, text=True, cwd=ROOT.parent
-    )
+        [python, "-c", MEASURE.format(body=body)], capture_output=True, text=True, cwd=DATA
+    )  # in bench/_data: whatever a step writes next to itself stays there, never at the root
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])

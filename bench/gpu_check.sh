@@ -7,15 +7,16 @@
 # PYTHONPATH=toolkit) and make sure torch imports; record `nvidia-smi`; run
 # `mlci runner check --require-gpu --json` (exit 1 = no usable GPU); train the torch
 # example with device auto (CUDA when usable) and then on the CPU, timing both.
-# Results go to OUT_DIR (default $OUT, else bench/_data/gpu_check): at most 8 files:
-# gpu_check.log, pip.log, nvidia-smi.txt, runner.json, torch_auto.json, torch_cpu.json,
-# summary.json. Every step runs even when an earlier one failed; the exit status is
-# that of the runner check.
+# Results go to OUT_DIR (default $OUT, else bench/_data/gpu_check in this checkout, from
+# any working directory): at most 8 files: gpu_check.log, pip.log, nvidia-smi.txt,
+# runner.json, torch_auto.json, torch_cpu.json, summary.json. Nothing is written at the
+# repository root: the runner check and the trainings run in scratch folders. Every
+# step runs even when an earlier one failed; the exit status is that of the runner check.
 set -u
-OUT_DIR="${1:-${OUT:-bench/_data/gpu_check}}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+OUT_DIR="${1:-${OUT:-$ROOT/bench/_data/gpu_check}}"
 mkdir -p "$OUT_DIR"
 OUT_DIR="$(cd "$OUT_DIR" && pwd)"
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PYTHON:-python3}"
 LOG="$OUT_DIR/gpu_check.log"
 : >"$LOG"
@@ -46,13 +47,16 @@ log "torch: $("$PY" -c 'import torch; print(torch.__version__, "cuda", torch.ver
 nvidia-smi >"$OUT_DIR/nvidia-smi.txt" 2>&1
 log "nvidia-smi exit $?"
 
-# 3. The preflight, as the training job runs it.
+# 3. The preflight, as the training job runs it; in a scratch folder, because in Actions
+# (or next to an mlci.yaml) it saves .mlci/runner-check.json in the working directory.
+scratch="$(mktemp -d)"
 t0=$(now)
-"$PY" -m mlci runner check --require-gpu --json >"$OUT_DIR/runner.json" 2>>"$LOG"
+(cd "$scratch" && "$PY" -m mlci runner check --require-gpu --json) >"$OUT_DIR/runner.json" 2>>"$LOG"
 check_rc=$?
 t1=$(now)
 log "mlci runner check --require-gpu: exit $check_rc in $(elapsed "$t0" "$t1") s"
-"$PY" -m mlci runner check --no-frameworks 2>&1 | tee -a "$LOG" >/dev/null
+(cd "$scratch" && "$PY" -m mlci runner check --no-frameworks) 2>&1 | tee -a "$LOG" >/dev/null
+rm -rf "$scratch"
 
 # 4. The torch example, on the GPU (device auto) and on the CPU, in scratch copies.
 run_example() { # $1 = device, $2 = result file

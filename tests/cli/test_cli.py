@@ -134,14 +134,16 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_unwritable_output_path_exits_2_naming_it(tmp_path, monkeypatch):
-    # --json into a folder that does not exist: the user's path, not a bug (was exit 4).
+    # -o under a file (a missing folder is created): the user's path, not a bug (was exit 4).
     monkeypatch.chdir(tmp_path)
     (tmp_path / "m.json").write_text('{"accuracy": 0.9}\n', encoding="utf-8")
-    target = tmp_path / "missing" / "manifest.json"
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    target = tmp_path / "notes.txt" / "manifest.json"
     result = CliRunner().invoke(cli, ["data", "manifest", "m.json", "-o", str(target)])
     assert result.exit_code == 2, result.output
     assert result.output.endswith(
-        f"Error: {target}: No such file or directory. Fix: check the path and its permissions\n"
+        f"Error: -o {target}: a parent of this path is a file, not a folder. "
+        "Fix: choose another path\n"
     )
     assert "Traceback" not in result.output
 

@@ -84,7 +84,7 @@ def test_bad_check_config_exits_2_naming_the_key(tmp_path, monkeypatch):
     result = invoke(["data", "check", "ref.csv"])
     assert result.exit_code == 2
     assert result.output == (
-        "Error: mlci.yaml: data.checks.columns.age.min: min (10) is above max (1). "
+        "Error: mlci.yaml line 4: data.checks.columns.age.min: min (10) is above max (1). "
         "Fix: swap them or fix one of them\n"
     )
 

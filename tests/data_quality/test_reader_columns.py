@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from mlci.data.reader import read_table
 from mlci.errors import InputError
+from mlci.tables import read_table
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

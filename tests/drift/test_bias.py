@@ -18,6 +18,7 @@ from fairlearn.metrics import (
 from sklearn.metrics import accuracy_score, recall_score
 
 from mlci.cli import cli
+from mlci.config import parse_config
 from mlci.config.schema import DriftConfig, FairnessConfig, FairnessGate
 from mlci.drift import bias as bias_module
 from mlci.drift.bias import bias_json, bias_markdown, check_bias
@@ -166,9 +167,14 @@ def test_no_labels_yet_is_a_note_and_bad_config_an_error(tmp_path: Path) -> None
     no_label = check_bias(path, DriftConfig(), FairnessConfig(sensitive=("group",)))
     assert no_label is not None
     assert no_label.note == "no label column configured (drift.target or validate.fairness.label)"
-    with pytest.raises(ConfigError) as error:
-        check_bias(path, DRIFT, fairness(accuracyy=FairnessGate(min=0.5)))
-    assert error.value.message == "mlci.yaml: validate.fairness.gates.accuracyy: unknown metric"
+    with pytest.raises(ConfigError) as error:  # a config mistake is refused on load
+        parse_config(
+            "drift: {target: churned}\n"
+            "validate: {fairness: {sensitive: [group], gates: {accuracyy: {min: 0.5}}}}\n"
+        )
+    assert error.value.message == (
+        "mlci.yaml line 2: validate.fairness.gates.accuracyy: unknown metric"
+    )
 
 
 CONFIG = """
@@ -191,8 +197,6 @@ def test_cli_json_markdown_and_fail_on_bias(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
     scored(seed=1).to_csv("ref.csv", index=False)
     current = scored(seed=2)
     current.to_csv("cur.csv", index=False)

@@ -64,7 +64,7 @@ def test_profile_then_check_with_every_output(files, monkeypatch):
         "retrain or raise drift.drift_share if this is expected"
     )
     report = json.loads((files / "r.json").read_text())
-    assert report["schema"] == "mlci.drift-result/1"
+    assert report["schema"] == "mlci.drift-result/v1"
     assert report["dataset"]["drifted_columns"] == ["tenure", "contract"]
     assert json.loads((files / "d.json").read_text())["retrain"] is True
     outputs = (files / "gh-out").read_text()
@@ -106,7 +106,9 @@ def test_input_errors_exit_2(files, monkeypatch):
     monkeypatch.chdir(files)
     result = run("drift", "check", "--reference", "nope.csv", "--current", "same.csv")
     assert result.exit_code == 2
-    assert result.output == "Error: nope.csv: file not found. Fix: check the path\n"
+    assert result.output == (
+        "Error: nope.csv: file not found. Fix: check the path (and data: in mlci.yaml)\n"
+    )
     result = run("drift", "check", "--current", "same.csv")
     assert result.exit_code == 2
     assert result.output == (

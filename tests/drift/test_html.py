@@ -24,3 +24,14 @@ def test_html_report_has_a_table_dates_and_short_figures():
     caption = html.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]
     assert caption.startswith("<b>x</b> (numeric, drifted; wasserstein ")
     assert len(caption.rsplit(" ", 1)[1].rstrip(")")) <= 6  # 4 decimals, not 16 digits
+
+
+def test_names_from_the_data_are_escaped():
+    rng = np.random.default_rng(5)
+    name = "<script>alert(1)</script>"
+    reference = pd.DataFrame({name: rng.normal(0, 1, 500), "c": rng.choice(["<b>x</b>", "y"], 500)})
+    current = reference.assign(**{name: reference[name] + 2.0})
+    html = to_html(run_check(reference, current, DriftConfig()), plots=2)
+    assert "<script>" not in html and "<b>x</b>" not in html
+    assert "<td><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></td>" in html
+    assert "<figcaption><b>&lt;script&gt;alert(1)&lt;/script&gt;</b>" in html

@@ -161,14 +161,16 @@ def test_long_body_is_cut_cleanly_with_a_note(fake, client, pr):
     assert result.truncated
     assert len(posted) <= COMMENT_LIMIT
     assert posted.startswith(marker("report"))
-    assert "\n```\n\n> [!NOTE]\n> Cut at " in posted
+    # The open fence is closed before the note (the same cut as the report's).
+    assert "\n```\n\n---\n✂️ **Cut to fit GitHub's limit (65,536 characters; " in posted
+    assert posted.rstrip().endswith("The full report is in the job summary and artifacts.")
     assert posted.count("```") % 2 == 0
 
 
 def test_fit_body_leaves_short_bodies_alone() -> None:
     assert fit_body("short") == "short"
-    cut = fit_body("line\n" * 100, limit=300)
-    assert len(cut) <= 300 and "Cut at" in cut
+    cut = fit_body("line\n" * 100, limit=400)
+    assert len(cut) <= 400 and "Cut to fit GitHub's limit (400 characters" in cut
 
 
 def test_no_client_writes_the_outbox(tmp_path) -> None:

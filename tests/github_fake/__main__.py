@@ -1,8 +1,9 @@
 """Run the fake as a process: `python -m tests.github_fake --port 8765 --state FILE`.
 
 Prints one line `fake github listening on http://HOST:PORT` when ready. The state is
-loaded from --state if that file exists, and written back after every request, so
-another process can read it (or ask `GET /_fake/state`).
+loaded from --state if that file exists, and written back (atomically) on every request
+before the request is answered, so another process that has its response can read it
+(or ask `GET /_fake/state`).
 """
 
 from __future__ import annotations

@@ -976,6 +976,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = None
             if fault and fault.kind == "drop" and not fault.apply:
                 self._log(method, split, "dropped")
+                self._persist()
                 self.close_connection = True
                 return
             login = self._authenticate(method, op)
@@ -998,19 +999,24 @@ class _Handler(BaseHTTPRequestHandler):
             if fault:  # applied, then failed: the client never hears of the success
                 if fault.kind == "drop":
                     self._log(method, split, "dropped")
-                    self.close_connection = True
                     self._persist()
+                    self.close_connection = True
                     return
                 raise self._fault_error(fault)
-            self._log(method, split, status)
-            self._send(status, payload, headers)
         except HttpError as error:
-            payload = _error(error.status, error.message)
-            self._log(method, split, error.status)
-            self._send(error.status, payload, error.headers)
+            status, payload, headers = (
+                error.status,
+                _error(error.status, error.message),
+                error.headers,
+            )
+        self._log(method, split, status)
+        # Saved before the answer: once a client has its response, the state file (and
+        # `GET /_fake/state`) already hold this request and its effects.
         self._persist()
+        self._send(status, payload, headers)
 
     def _persist(self) -> None:
+        """Write the state file (atomically), if the fake has one."""
         if self.server.state_file is not None:
             with self.server.state.lock:
                 self.server.state.save(self.server.state_file)

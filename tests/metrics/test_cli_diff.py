@@ -95,8 +95,9 @@ def test_a_folder_at_the_base_ref_is_not_read_as_metrics(repo: Path) -> None:
     [
         (
             ["metrics", "diff", "--base", "mian"],
-            "Error: --base: 'mian' is neither a file nor a git ref in {repo}. "
-            "Fix: pass a branch, tag or commit (e.g. main) or the path of a metrics file\n",
+            "Error: base ref 'mian': not a branch, tag or commit in {repo}. "
+            "Fix: check the spelling; in a shallow clone fetch the ref first "
+            "(actions/checkout with fetch-depth: 0)\n",
         ),
         (
             ["params", "diff", "--base", "main", "--head", "nope"],
@@ -105,7 +106,8 @@ def test_a_folder_at_the_base_ref_is_not_read_as_metrics(repo: Path) -> None:
         ),
         (
             ["metrics", "diff", "--base", "main", "--md", "--json"],
-            "Error: --md and --json cannot be used together. Fix: pass one of them\n",
+            "Error: --md and --json both print to standard output. "
+            "Fix: give one of them a PATH to write to\n",
         ),
     ],
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,20 +87,46 @@ def test_text_golden(tmp_path: Path) -> None:
     check_golden("diff_changed.txt", render_text(diff) + "\n")
 
 
+def _table_rows(text: str) -> list[list[str]]:
+    """The cells of the one table in `text`, as GitHub shows them (header row first)."""
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+    assert [t.type for t in tokens].count("table_open") == 1
+    rows: list[list[str]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            following = tokens[i + 1]
+            rows[-1].append(following.content if following.type == "inline" else "")
+    return rows
+
+
 def test_markdown_is_gfm_with_well_formed_table(tmp_path: Path) -> None:
     diff, _ = _diff(tmp_path)
     text = render_markdown(diff, show_all=True)
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
-    kinds = [t.type for t in tokens]
-    assert kinds.count("table_open") == 1
-    header = [t for t in tokens if t.type == "th_open"]
-    rows = [t for t in tokens if t.type == "tr_open"]
-    cells = [t for t in tokens if t.type == "td_open"]
-    assert len(header) == 7
-    assert len(cells) == 7 * (len(rows) - 1)  # every body row has all 7 cells
-    # The `|` inside a value is escaped, not a column break.
-    inline = [t.content for t in tokens if t.type == "inline"]
-    assert "degraded | check" in inline
+    rows = _table_rows(text)
+    assert rows[0] == ["Path", "Metric", "main", "HEAD", "Change", "Change %", ""]
+    # The `|` inside a value is escaped, not a column break: the row keeps its 7 cells.
+    assert rows[7] == ["metrics.json", "status", "ok", "degraded | check", "-", "-", ""]
+    assert rows[-1] == ["scores.csv", "f1", "-", "0.62", "-", "-", "new"]
+    assert len(rows) == 1 + len(diff.changes)
+    # markdown-it pads short rows, so count the raw separators too.
+    raw = [line for line in text.splitlines() if line.startswith("|")]
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in raw} == {8}
+
+
+def test_a_metric_named_with_a_pipe_keeps_its_row(tmp_path: Path) -> None:
+    for side, value in (("base", 1), ("head", 2)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "m.json").write_text(json.dumps({"a|b": value, "c": 0}))
+    base = replace(load_metrics(["m.json"], tmp_path / "base"), source="main")
+    head = replace(load_metrics(["m.json"], tmp_path / "head"), source="HEAD")
+    text = render_markdown(diff_metrics(base, head, MetricsConfig()), show_all=True)
+    assert "| m.json | a\\|b | 1 | 2 | +1 | +100.00% |" in text
+    assert _table_rows(text)[1:] == [
+        ["m.json", "a|b", "1", "2", "+1", "+100.00%", "🟢 better"],
+        ["m.json", "c", "0", "0", "0", "0%", ""],
+    ]
 
 
 def test_direction_and_statuses(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from mlci.config import parse_config
 from mlci.gitutil import init_repository
 from mlci.gitutil import run_git as git
@@ -35,12 +33,6 @@ def repo(root: Path, ignore: str, data: str) -> Path:
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
     return root
-
-
-@pytest.fixture(autouse=True)
-def _no_actions(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_report_shows_rows_and_columns_changed_since_the_base_run(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,10 @@ from mlci.cli import cli
 from mlci.config import parse_config
 from mlci.gitutil import init_repository
 from mlci.gitutil import run_git as git
+from mlci.markdown import cap_markdown
 from mlci.metrics.load import MetricFile, MetricSet
 from mlci.report import build_report, render_html, report_from_parts
 from mlci.report import png as png_module
-from mlci.report.cap import cap_markdown
 from mlci.validate.baseline import Baseline
 
 CONFIG = """
@@ -54,37 +55,44 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(tmp_path, "checkout", "-qb", "feature")
     write_side(tmp_path, 0.82, 0.45, 6, 0.8)
     monkeypatch.chdir(tmp_path)
-    for name in (
-        "GITHUB_ACTIONS",
-        "GITHUB_OUTPUT",
-        "GITHUB_STEP_SUMMARY",
-        "GITHUB_EVENT_PATH",
-        "GITHUB_TOKEN",
-        "GITHUB_BASE_REF",
-    ):
-        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
-def assert_gfm_tables_well_formed(text: str) -> int:
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
-    tables = 0
-    columns = 0
-    for token in tokens:
+def gfm_tables(text: str) -> list[list[list[str]]]:
+    """Every table of `text` as its rows of cell texts, header first, as GitHub shows them.
+
+    markdown-it pads or cuts each row to the header's width, so its tokens alone cannot
+    show a broken row: the raw lines are checked too, each table row needing as many
+    unescaped `|` as its header row.
+    """
+    tables: list[list[list[str]]] = []
+    cell = False
+    for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text):
         if token.type == "table_open":
-            tables += 1
-            columns = 0
-        elif token.type == "th_open":
-            columns += 1
+            tables.append([])
         elif token.type == "tr_open":
-            cells = 0
-        elif token.type in ("td_open", "th_open"):
-            cells += 1
-        elif token.type == "tr_close" and cells:
-            assert cells == columns
+            tables[-1].append([])
+        elif token.type in ("th_open", "td_open"):
+            cell = True
+            tables[-1][-1].append("")
+        elif token.type in ("th_close", "td_close"):
+            cell = False
+        elif token.type == "inline" and cell:
+            tables[-1][-1][-1] = token.content
+    widths: list[int] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            widths.append(len(re.findall(r"(?<!\\)\|", line)))
+        elif widths:
+            assert set(widths) == {widths[0]}, f"a row has a different width: {widths}"
+            widths = []
     # Every fence is closed: an odd count would swallow the rest of the comment.
     assert sum(1 for line in text.splitlines() if line.startswith("```")) % 2 == 0
     return tables
+
+
+def assert_gfm_tables_well_formed(text: str) -> int:
+    return len(gfm_tables(text))
 
 
 def test_report_against_committed_base(project: Path) -> None:
@@ -97,18 +105,48 @@ def test_report_against_committed_base(project: Path) -> None:
     assert "| params.yaml | model.depth | 4 | 6 |" in text
     assert "xychart-beta" in text and "    line [0, 0.14, 0.28, 0.42, 0.56, 0.7, 0.76" in text
     assert "| **yes** | 6 (+2) | 30 |" in text  # confusion matrix cell with its change
-    assert assert_gfm_tables_well_formed(text) >= 6
+    tables = gfm_tables(text)
+    assert len(tables) >= 6
+    assert tables[1] == [  # the metrics, cell by cell
+        ["Path", "Metric", "main", "HEAD", "Change", "Change %", ""],
+        ["metrics.json", "acc", "0.85", "0.82", "-0.03", "-3.53%", "🔴 worse"],
+        ["metrics.json", "loss", "0.4", "0.45", "+0.05", "+12.50%", "🔴 worse"],
+    ]
+    assert tables[2] == [
+        ["Path", "Param", "main", "HEAD"],
+        ["params.yaml", "model.depth", "4", "6"],
+    ]
     data = report.to_dict()
     assert data["baseline"]["source"] == "git-ref" and data["failed_gates"] == ["loss"]
 
 
-def test_missing_baseline_is_reported_not_fatal(project: Path) -> None:
-    report = build_report(parse_config(CONFIG), project, "nope")
+def test_a_base_without_metrics_is_reported_and_its_drop_gate_is_invalid(project: Path) -> None:
+    empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git knows it without objects
+    git(project, "tag", "empty", git(project, "commit-tree", empty_tree, "-m", "nothing").strip())
+    report = build_report(parse_config(CONFIG), project, "empty")
     assert report.baseline.source == "none"
-    assert "baseline: no baseline: `nope` is not a known git ref" in report.markdown
-    assert "⚠️ Metrics are shown without a comparison; drop gates were skipped." in report.markdown
+    assert "baseline: no baseline: no run record and no metrics file committed at `empty` (" in (
+        report.markdown
+    )
     assert "| metrics.json | acc | 0.82 |" in report.markdown
+    (invalid,) = report.gates.invalid
+    assert invalid.message.startswith(
+        "loss: max_drop needs a usable baseline: no run record and no metrics file committed at "
+        "`empty` ("
+    )
+    assert not report.gate_passed
+    allowed = CONFIG.replace("{max_drop: 0.01}", "{max_drop: 0.01, allow_missing_baseline: true}")
+    report = build_report(parse_config(allowed), project, "empty")
     assert report.gate_passed
+    assert "skipped: no usable baseline (allowed by allow_missing_baseline)" in report.markdown
+    assert report.to_dict()["baseline"]["source"] == "none"
+
+
+def test_report_refuses_an_unknown_base_ref(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--base", "nope", "--out", "out"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: base ref 'nope': not a branch, tag or commit in ")
+    assert not (project / "out").exists()
 
 
 def test_cap_cuts_cleanly_with_pointer() -> None:

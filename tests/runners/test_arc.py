@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from mlci.cli import cli
-from mlci.config import parse_config
+from mlci.config import config_to_dict, parse_config
 from mlci.config.schema import GpuClassConfig, RunnersConfig
 from mlci.errors import ConfigError, UsageError
 from mlci.runners.arc import build_scale_sets, parse_gpu_class, render_all
@@ -160,13 +160,32 @@ runners:
     ],
 )
 def test_bad_settings_name_the_key(runners, message):
-    with pytest.raises(ConfigError, match=message):
-        build_scale_sets(runners, LABELS)
+    """What mlci.yaml says is refused on load; the command only adds what is not set."""
+    if message.startswith(("runners.github_config_url is not set", "runners.classes is empty")):
+        with pytest.raises(ConfigError, match=message):
+            build_scale_sets(runners, LABELS)
+        return
+    text = yaml.safe_dump({"runners": config_to_dict(runners)})
+    with pytest.raises(ConfigError, match=rf"^mlci.yaml line \d+: .*{message}"):
+        parse_config(text)
+
+
+def test_bad_classes_on_the_command_line_name_the_option() -> None:
+    with pytest.raises(ConfigError, match=r"^--gpu-class a100: min_runners \(3\) is above"):
+        build_scale_sets(
+            RunnersConfig(),
+            LABELS,
+            {"a100": GpuClassConfig(min_runners=3, max_runners=1)},
+            github_config_url=URL,
+        )
+    with pytest.raises(ConfigError, match=r"^--github-config-url: 'acme' is not a repository"):
+        build_scale_sets(
+            RunnersConfig(), LABELS, {"a100": GpuClassConfig()}, github_config_url="acme"
+        )
 
 
 def test_cli_writes_one_file_per_scale_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     args = ["runners", "arc-values", "--gpu-class", "a100:1:0:4", "--gpu-class", "h100:8:0:2"]
     result = CliRunner().invoke(cli, [*args, "--github-config-url", URL, "--out", "arc"])
     assert result.exit_code == 0, result.output
@@ -198,7 +217,6 @@ def test_cli_prints_multi_doc_and_uses_the_repository_in_actions(tmp_path, monke
 
 def test_cli_without_url_exits_2_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     result = CliRunner().invoke(cli, ["runners", "arc-values", "--gpu-class", "a100"])
     assert result.exit_code == 2
     assert result.output == (

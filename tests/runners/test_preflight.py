@@ -105,7 +105,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
     for name, value in JOB.items():
         monkeypatch.setenv(name, value)
     return root
@@ -143,7 +142,6 @@ def test_a_check_from_an_earlier_run_is_not_recorded(project: Path, fake_smi, pa
 
 def test_check_outside_a_project_saves_nothing(tmp_path: Path, monkeypatch, path_with) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     path_with(None)
     assert CliRunner().invoke(cli, ["runner", "check", "--no-frameworks"]).exit_code == 0
     assert not (tmp_path / PREFLIGHT_FILE).exists()

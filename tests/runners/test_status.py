@@ -76,7 +76,6 @@ def in_repo(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     return tmp_path
 
 
@@ -137,7 +136,6 @@ def test_cli_degrades_on_403(in_repo):
 
 def test_cli_needs_a_repository(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     result = CliRunner().invoke(cli, ["runners", "status"])
     assert result.exit_code == 2
     assert result.output == (

@@ -48,8 +48,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "base")
     monkeypatch.chdir(tmp_path)
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
@@ -132,8 +130,8 @@ def test_record_carries_the_data_manifest_from_one_hashing_pass(
     assert file.schema_fingerprint == lineage.schema_fingerprint(file.columns)
     assert file.command == "python fetch.py"  # data.current.command produced data.current.path
     saved = json.loads((project / ".mlci" / "runs" / f"{record.id}.json").read_text())
-    assert saved["schema"] == 2
-    assert saved["data_manifest"]["kind"] == "mlci-data-manifest"
+    assert saved["schema"] == "mlci.run-record/v2"
+    assert saved["data_manifest"]["schema"] == "mlci.manifest/v1"
     assert saved["data_manifest"]["files"][0]["sha256"] == expected
     assert list_runs(project)[0].data_manifest == manifest
 

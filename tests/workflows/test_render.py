@@ -100,15 +100,16 @@ def test_pinned_config_uses_shas_everywhere() -> None:
 
 def test_pinning_without_the_sha_of_mlci_names_the_key() -> None:
     with pytest.raises(ConfigError) as caught:
-        render_files(parse_config("github: {pin_actions: true}\n"))
+        parse_config("github: {pin_actions: true}\n")
     assert caught.value.message == (
-        "mlci.yaml: github.pins: no commit SHA for mlci-dev/mlci while github.pin_actions is true"
+        "mlci.yaml line 1: github.pins: no commit SHA for mlci-dev/mlci"
+        " while github.pin_actions is true"
     )
 
 
 def test_a_short_sha_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"github.pins.actions/checkout: 'abc123' is not"):
-        render_files(parse_config("github: {pins: {actions/checkout: abc123}}\n"))
+        parse_config("github: {pins: {actions/checkout: abc123}}\n")
 
 
 def test_drift_workflow_uses_schedule_and_least_privilege() -> None:

@@ -18,17 +18,18 @@ DRIFT = "data:\n  current: {path: c.csv}\n  reference: r.csv\n"
     [
         (
             DRIFT + "drift:\n  schedule: every day\n",
-            "Error: mlci.yaml: drift.schedule: 'every day' is not a cron line of five fields. "
+            "Error: mlci.yaml line 5: drift.schedule: 'every day' is not a cron line of five "
+            "fields. "
             'Fix: write minute hour day month weekday, e.g. "0 6 * * 1" (Mondays 06:00 UTC)\n',
         ),
         (
             "build:\n  python: []\n",
-            "Error: mlci.yaml: build.python: needs at least one Python version. "
+            "Error: mlci.yaml line 2: build.python: needs at least one Python version. "
             'Fix: list the versions, e.g. ["3.11"]\n',
         ),
         (
             "train:\n  runner: []\n",
-            "Error: mlci.yaml: train.runner: needs at least one non-empty runner label. "
+            "Error: mlci.yaml line 2: train.runner: needs at least one non-empty runner label. "
             "Fix: list the labels, e.g. [ubuntu-latest]\n",
         ),
         (
@@ -38,24 +39,24 @@ DRIFT = "data:\n  current: {path: c.csv}\n  reference: r.csv\n"
         ),
         (
             "github:\n  actions_ref: v0 x\n",
-            "Error: mlci.yaml: github.actions_ref: 'v0 x' is not a tag, branch or commit. "
+            "Error: mlci.yaml line 2: github.actions_ref: 'v0 x' is not a tag, branch or commit. "
             "Fix: use a release tag of mlci, e.g. v0\n",
         ),
         (
             'github:\n  default_branch: ""\n',
-            "Error: mlci.yaml: github.default_branch: '' is not a branch name: it has a space, "
-            "a control character or one of ~^:?*[\\. Fix: set the repository's default branch, "
-            "e.g. main\n",
+            "Error: mlci.yaml line 2: github.default_branch: '' is not a branch name: it has a "
+            "space, a control character or one of ~^:?*[\\. Fix: set the repository's default "
+            "branch, e.g. main\n",
         ),
         (
             "github:\n  comment_key: a-->b\n",
-            "Error: mlci.yaml: github.comment_key: 'a-->b' cannot be a comment key. "
+            "Error: mlci.yaml line 2: github.comment_key: 'a-->b' cannot be a comment key. "
             "Fix: use a non-empty word without <, > or line breaks, e.g. report\n",
         ),
         (
             DRIFT + "retrain:\n  branch: main\n",
-            "Error: mlci.yaml: retrain.branch: 'main' is the base branch of the retraining pull "
-            "request. Fix: use a branch of its own, e.g. mlci/retrain\n",
+            "Error: mlci.yaml line 5: retrain.branch: 'main' is the base branch of the retraining "
+            "pull request. Fix: use a branch of its own, e.g. mlci/retrain\n",
         ),
     ],
 )

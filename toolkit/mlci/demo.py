@@ -132,9 +132,9 @@ def _data_check(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
 
 def _fairness(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
     """Fairness metrics per gender on the predictions the candidate wrote."""
-    from mlci.data.reader import read_table
     from mlci.fairness.gates import check_fairness
     from mlci.fairness.render import report_markdown
+    from mlci.tables import read_table
 
     settings = config.validate.fairness
     columns = list(dict.fromkeys([settings.label or "", settings.prediction, *settings.sensitive]))

@@ -183,12 +183,17 @@ def parse_document(text: str, source: str) -> Any:
 
 
 def read_document(
-    path: str | Path, *, unreadable: str = "not readable", hint: str = "check the file"
+    path: str | Path,
+    *,
+    unreadable: str = "not readable",
+    hint: str = "check the file",
+    json_only: bool = False,
 ) -> Any:
     """The parsed content of the JSON or YAML file `path`, or a one-line InputError.
 
     A missing file says "file not found"; any other failure says
-    "`path`: `unreadable` (why)" with `hint` as the fix.
+    "`path`: `unreadable` (why)" with `hint` as the fix. `json_only` reads JSON whatever
+    the file's name (profiles, manifests and results mlci wrote itself).
     """
     from mlci.output import remember_input
 
@@ -203,6 +208,6 @@ def read_document(
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{file}: {unreadable} ({error})", hint) from None
     try:
-        return parse_document(text, str(file))
+        return parse_json_text(text) if json_only else parse_document(text, str(file))
     except ValueError as error:
         raise InputError(f"{file}: {unreadable} ({error})", hint) from None

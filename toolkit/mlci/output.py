@@ -119,7 +119,11 @@ def write_output(
         import click
 
         if isinstance(content, bytes):
-            click.get_binary_stream("stdout").write(content)
+            import sys
+
+            sys.stdout.flush()
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
         else:
             click.echo(content, nl=False)
         return None

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from mlci.cli._options import json_dumps
+from mlci.cli._options import json_dumps, output_option
 
 
 def github_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,7 +31,7 @@ def github_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 is_flag=True,
                 help="Write to the outbox (.mlci/outbox/) instead of GitHub.",
             ),
-            click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+            output_option("json", "the result as JSON"),
             click.option(
                 "--outbox",
                 type=click.Path(file_okay=False),
@@ -77,18 +77,19 @@ def outbox_for(path: str | None) -> Any:
     return Outbox(path) if path else Outbox()
 
 
-def emit(result: Any, outputs: Mapping[str, object], as_json: bool, text: str) -> None:
-    """Print the result and set the Actions outputs."""
+def emit(result: Any, outputs: Mapping[str, object], json_out: str | None, text: str) -> None:
+    """Print the text (or the JSON, for `--json`), write `--json PATH`, set Actions outputs."""
     import dataclasses
 
     from mlci.gha import ActionsRuntime
+    from mlci.output import STDOUT, write_output
 
     runtime = ActionsRuntime()
     runtime.set_outputs({k: v for k, v in outputs.items()})
-    if as_json:
-        click.echo(json_dumps(dataclasses.asdict(result)))
-    else:
+    if json_out != STDOUT:
         click.echo(text)
+    if json_out is not None:
+        write_output(json_out, json_dumps(dataclasses.asdict(result)), option="--json")
 
 
 def dry_run_note(reason: str | None, path: object) -> str:

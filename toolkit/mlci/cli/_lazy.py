@@ -36,6 +36,9 @@ def run_guarded(ctx: click.Context, invoke: Any) -> Any:
         _quiet_broken_pipe()
     except MlciError as error:
         raise MlciClickError(error) from None
+    except click.exceptions.UsageError as error:
+        _add_fix(error)
+        raise
     except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise
     except KeyboardInterrupt:
@@ -53,6 +56,29 @@ def run_guarded(ctx: click.Context, invoke: Any) -> Any:
         ) from None
     except Exception:
         _report_bug()
+
+
+def _add_fix(error: click.exceptions.UsageError) -> None:
+    """Click's own usage errors get a `Fix:` like every other error of mlci, on one line."""
+    guesses = getattr(error, "possibilities", None)  # unknown options (and commands, click 8.4+)
+    if guesses:
+        error.possibilities = None  # type: ignore[attr-defined]  # said in the fix; not twice
+    message = " ".join(error.format_message().split())
+    if "Fix:" in message:
+        return
+    command = error.ctx.command_path if error.ctx is not None else "mlci"
+    group = error.ctx.command if error.ctx is not None else None
+    if message.startswith("No such command") and isinstance(group, click.Group):
+        import difflib
+
+        name = message.split("'")[1] if message.count("'") >= 2 else ""
+        guesses = difflib.get_close_matches(name, group.list_commands(error.ctx))  # type: ignore[arg-type]
+    hint = f"see `{command} --help` for what it accepts"
+    if guesses:
+        hint = f"did you mean {' or '.join(sorted(guesses))}?"
+    text = f"{message.rstrip('.').rstrip()}. Fix: {hint}"
+    # BadParameter and MissingParameter compose their text in format_message: replace it.
+    error.format_message = lambda: text  # type: ignore[method-assign]
 
 
 def _quiet_broken_pipe() -> typing.NoReturn:

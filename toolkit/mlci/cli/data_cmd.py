@@ -7,12 +7,7 @@ from pathlib import Path
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option, json_dumps
-
-
-def _write(path: str | None, text: str) -> None:
-    if path:
-        Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+from mlci.cli._options import config_option, json_dumps, output_option
 
 
 @click.group(cls=GuardedGroup)
@@ -30,14 +25,14 @@ def data() -> None:
 @data.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 @config_option
-@click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown report.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report.")
+@output_option("md", "a markdown report")
+@output_option("json", "a JSON report")
 @click.option("--batch-rows", type=click.IntRange(min=1), help="Rows read at a time.")
 def check(
     paths: tuple[str, ...],
     config_path: str | None,
-    md_path: str | None,
-    json_path: str | None,
+    md_out: str | None,
+    json_out: str | None,
     batch_rows: int | None,
 ) -> None:
     """Run the checks in `data.checks` of mlci.yaml on CSV or Parquet files.
@@ -51,6 +46,7 @@ def check(
       mlci data check
       mlci data check data/current.parquet --md data-check.md --json data-check.json
     """
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import CONFIG_FILE, load_config
     from mlci.data.quality import check_data
     from mlci.data.render import failure_annotation, quality_json, quality_markdown, quality_text
@@ -64,6 +60,10 @@ def check(
     ]
     if not files:
         raise UsageError("no data file to check", "pass a path, or set data.reference in mlci.yaml")
+    outputs = [("--md", md_out), ("--json", json_out)]
+    # Paths from mlci.yaml are relative to its folder; given ones to the working folder.
+    relative = [Path(source).parent / f for f in files]
+    printing = prepare_outputs(outputs, [*files, *relative, config_path])
     result = check_data(
         files,
         config.data.checks,
@@ -71,10 +71,12 @@ def check(
         base=Path(source).parent,
         batch_rows=batch_rows,
     )
-    click.echo(quality_text(result.reports))
+    if not printing:
+        click.echo(quality_text(result.reports))
     markdown = quality_markdown(result.reports)
-    _write(md_path, markdown)
-    _write(json_path, json_dumps(quality_json(result.reports)))
+    write_outputs(
+        [("--md", md_out, markdown), ("--json", json_out, json_dumps(quality_json(result.reports)))]
+    )
     runtime = ActionsRuntime()
     if runtime.in_actions:
         for report in result.reports:
@@ -119,9 +121,11 @@ def manifest(
     Example:
       mlci data manifest data/ -o data-manifest.json --command "python prepare.py"
     """
+    from mlci.cli._outputs import prepare_outputs
     from mlci.data.lineage import build_manifest, find_dvc_lock, manifest_to_dict, write_manifest
     from mlci.data.render import manifest_text
     from mlci.errors import InputError
+    from mlci.output import STDOUT, write_output
 
     lock: Path | None = None
     if dvc_lock and not no_dvc:
@@ -130,11 +134,12 @@ def manifest(
             raise InputError(f"{lock}: file not found", "check the path, or drop --dvc-lock")
     elif not no_dvc:
         lock = find_dvc_lock(".")
+    prepare_outputs([("-o", output)], [*paths, lock])
     result = build_manifest(list(paths), command=command, dvc_lock=lock)
-    if output is None:
-        click.echo(json_dumps(manifest_to_dict(result)))
+    if output is None or output == STDOUT:
+        write_output(STDOUT, json_dumps(manifest_to_dict(result)))
         return
-    write_manifest(result, output)
+    write_manifest(result, output, option="-o")
     click.echo(manifest_text(result))
     click.echo(f"wrote {output} ({len(result.files)} files)")
 
@@ -143,15 +148,15 @@ def manifest(
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--key", "key", multiple=True, help="Key column(s) matching rows of two tables.")
-@click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown report.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report.")
+@output_option("md", "a markdown report")
+@output_option("json", "a JSON report")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when anything changed.")
 def diff(
     old: str,
     new: str,
     key: tuple[str, ...],
-    md_path: str | None,
-    json_path: str | None,
+    md_out: str | None,
+    json_out: str | None,
     fail_on_change: bool,
 ) -> None:
     """Say what changed between two manifests, or two versions of a data file.
@@ -167,6 +172,7 @@ def diff(
     """
     from dataclasses import asdict
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.data.diff import DataDiff, diff_data_files, diff_manifests
     from mlci.data.lineage import is_manifest_file, read_manifest
     from mlci.data.render import data_diff_markdown, data_diff_text
@@ -175,6 +181,7 @@ def diff(
     for path in (old, new):
         if not Path(path).is_file():
             raise InputError(f"{path}: file not found", "check the path")
+    printing = prepare_outputs([("--md", md_out), ("--json", json_out)], [old, new])
     manifests = (is_manifest_file(old), is_manifest_file(new))
     if all(manifests):
         if key:
@@ -187,8 +194,13 @@ def diff(
         )
     else:
         result = diff_data_files(old, new, key=key)
-    click.echo(data_diff_text(result))
-    _write(md_path, data_diff_markdown(result))
-    _write(json_path, json_dumps({"changed": result.changed, **asdict(result)}))
+    if not printing:
+        click.echo(data_diff_text(result))
+    write_outputs(
+        [
+            ("--md", md_out, data_diff_markdown(result)),
+            ("--json", json_out, json_dumps({"changed": result.changed, **asdict(result)})),
+        ]
+    )
     if fail_on_change and result.changed:
         raise GateFailed("the data changed", "drop --fail-on-change to only report it")

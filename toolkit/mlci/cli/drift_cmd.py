@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option
+from mlci.cli._options import config_option, output_option
 
 CORRECTIONS = ("bonferroni", "bh", "none")
 
@@ -56,14 +56,6 @@ def _progress(label: str) -> Any:
         click.echo(f"{label}: {rows:,}{of} rows ({now - started:.0f} s)", err=True)
 
     return report
-
-
-def _write(path: str, text: str) -> None:
-    from pathlib import Path
-
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(text, encoding="utf-8")
 
 
 @click.group(cls=GuardedGroup)
@@ -130,20 +122,22 @@ def build(
     from dataclasses import replace
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs
     from mlci.config import load_config
     from mlci.config.schema import ColumnSelection
     from mlci.drift import build_profile, save_profile
     from mlci.errors import UsageError
+    from mlci.output import STDOUT
+    from mlci.tables import table_format
 
-    target = Path(output)
-    same = target.exists() and Path(data).exists() and target.samefile(data)
-    if same or target.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq"):
+    if table_format(output) is not None:
         # `-o data/reference.csv` would replace the data with its profile.
         raise UsageError(
             f"-o {output}: a profile is JSON; this would overwrite data",
             "write the profile to a .json file, e.g. -o drift-profile.json",
         )
     config = load_config(config_path).drift
+    prepare_outputs([("-o", output)], [data, config_path])
     if columns or exclude:
         selection = ColumnSelection(
             _split(columns) or config.columns.include, config.columns.exclude + _split(exclude)
@@ -152,11 +146,13 @@ def build(
     if bins:
         config = replace(config, bins=bins)
     result = build_profile(data, config, sample=sample, progress=_progress(f"profiling {data}"))
-    path = save_profile(result, output)
-    size = Path(path).stat().st_size
-    click.echo(
-        f"wrote {path}: {len(result.columns)} columns, {result.rows:,} rows, {size / 1024:.1f} KiB"
-    )
+    path = save_profile(result, output, option="-o")
+    summary = f"{len(result.columns)} columns, {result.rows:,} rows"
+    if output == STDOUT:
+        click.echo(f"profile: {summary}", err=True)
+    else:
+        size = Path(path).stat().st_size
+        click.echo(f"wrote {path}: {summary}, {size / 1024:.1f} KiB")
 
 
 @profile.command("merge")
@@ -175,12 +171,15 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
     Example:
       mlci drift profile merge monday.json tuesday.json -o week.json
     """
+    from mlci.cli._outputs import prepare_outputs
     from mlci.drift import load_profile, merge_profiles, save_profile
 
-    merged = merge_profiles([load_profile(p) for p in profiles])
-    save_profile(merged, output)
+    prepare_outputs([("-o", output)], profiles)
+    merged = merge_profiles([load_profile(p) for p in profiles], labels=list(profiles))
+    save_profile(merged, output, option="-o")
     note = f" (CDF uncertainty {merged.cdf_error:.2%})" if merged.cdf_error else ""
-    click.echo(f"wrote {output}: {len(profiles)} profiles, {merged.rows:,} rows{note}")
+    summary = f"{len(profiles)} profiles, {merged.rows:,} rows{note}"
+    click.echo(f"wrote {output}: {summary}", err=output == "-")
 
 
 @drift.command("check")
@@ -246,8 +245,8 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
     default=None,
     help="Age of the model, for retrain.when.model_age_days.",
 )
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON result.")
-@click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown summary.")
+@output_option("json", "the JSON result")
+@output_option("md", "a markdown summary")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write an HTML report.")
 @click.option(
     "--decision",
@@ -275,8 +274,8 @@ def check(
     drift_share: float | None,
     sample: float | None,
     model_age_days: float | None,
-    json_path: str | None,
-    md_path: str | None,
+    json_out: str | None,
+    md_out: str | None,
     html_path: str | None,
     decision_path: str | None,
     fail_on_drift: bool,
@@ -297,10 +296,13 @@ def check(
     Example:
       mlci drift check --reference drift-profile.json --current data/current.parquet \\
           --json drift.json --md drift.md --html drift.html --fail-on-drift
+      mlci drift check --json | jq .dataset.drift_share
     """
     from dataclasses import replace
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import CONFIG_FILE, load_config
+    from mlci.config.checks import check_drift_tests
     from mlci.config.schema import ColumnSelection
     from mlci.drift import run_check
     from mlci.drift.bias import bias_markdown, bias_text, check_bias
@@ -317,6 +319,13 @@ def check(
         raise UsageError(
             "no current data given", "pass --current or set data.current.path in mlci.yaml"
         )
+    outputs = [
+        ("--json", json_out),
+        ("--md", md_out),
+        ("--html", html_path),
+        ("--decision", decision_path),
+    ]
+    printing = prepare_outputs(outputs, [reference, current, config_path])
     changes: dict[str, Any] = {}
     if columns or exclude:
         changes["columns"] = ColumnSelection(
@@ -330,6 +339,8 @@ def check(
         if value is not None:
             changes[key] = value
     config = replace(config, **changes)
+    if tests or thresholds:
+        check_drift_tests(config)  # the same checks the loader ran on mlci.yaml
     result = run_check(
         reference,
         current,
@@ -341,31 +352,36 @@ def check(
     )
     bias = check_bias(current, config, settings.validate.fairness, config_path or CONFIG_FILE)
     text = to_text(result)
-    click.echo(text.splitlines()[0] if quiet else text)
-    if bias is not None and not quiet:
-        click.echo("\n".join(bias_text(bias)))
+    if not printing:
+        click.echo(text.splitlines()[0] if quiet else text)
+        if bias is not None and not quiet:
+            click.echo("\n".join(bias_text(bias)))
     markdown = to_markdown(result)
     if bias is not None:
         markdown = markdown.rstrip("\n") + "\n\n" + bias_markdown(bias)
-    if json_path:
-        _write(json_path, _with_bias(to_json(result), bias))
-    if md_path:
-        _write(md_path, markdown)
+    written: list[tuple[str, str | None, str]] = [
+        ("--md", md_out, markdown),
+    ]
+    if json_out:
+        written.append(("--json", json_out, _with_bias(to_json(result), bias)))
     if html_path:
         from mlci.drift.html import to_html
 
-        _write(html_path, to_html(result))
+        written.append(("--html", html_path, to_html(result)))
     if decision_path:
         from mlci.cli._options import json_dumps
+        from mlci.drift.result import DECISION_SCHEMA
 
         decision = {
-            "schema": "mlci.drift-decision/1",
+            "schema": DECISION_SCHEMA,
             **result.retrain.to_dict(),
+            "verdict": result.verdict,
             "drift_detected": result.dataset_drift,
             "drift_share": result.drift_share,
             "drifted_columns": list(result.drifted_columns),
         }
-        _write(decision_path, json_dumps(decision) + "\n")
+        written.append(("--decision", decision_path, json_dumps(decision)))
+    write_outputs(written)
     _actions(result, markdown, bias, current)
     from mlci.errors import GateFailed
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option, json_dumps
+from mlci.cli._options import config_option, json_dumps, output_option
 
 
 @click.group(cls=GuardedGroup)
@@ -29,10 +27,10 @@ def fairness() -> None:
     "(default: validate.fairness.data).",
 )
 @config_option
-@click.option("--md", "md_path", type=click.Path(dir_okay=False), help="Write a markdown report.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report.")
+@output_option("md", "a markdown report")
+@output_option("json", "a JSON report")
 def check(
-    data_path: str | None, config_path: str | None, md_path: str | None, json_path: str | None
+    data_path: str | None, config_path: str | None, md_out: str | None, json_out: str | None
 ) -> None:
     """Compute the metrics of validate.fairness with fairlearn and check its gates.
 
@@ -44,32 +42,42 @@ def check(
     Example:
       mlci fairness check --data predictions.csv --md fairness.md
     """
+    import dataclasses
+
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import CONFIG_FILE, load_config
-    from mlci.data.reader import read_table
     from mlci.errors import GateFailed, UsageError
-    from mlci.fairness.gates import check_fairness, validate_fairness_config
+    from mlci.fairness.gates import check_fairness
     from mlci.fairness.render import report_json, report_markdown, report_text
     from mlci.gha import ActionsRuntime
+    from mlci.tables import read_table
 
-    config = load_config(config_path)
+    config = load_config(config_path)  # checks validate.fairness (metrics, bounds)
     settings = config.validate.fairness
     source = config_path or CONFIG_FILE
-    validate_fairness_config(settings, source)
+    if not settings.sensitive:
+        raise UsageError(
+            f"{source}: validate.fairness.sensitive: no sensitive columns configured",
+            "list the sensitive feature columns under validate.fairness.sensitive",
+        )
+    if not settings.label and config.drift.target:
+        settings = dataclasses.replace(settings, label=config.drift.target)
     path = data_path or settings.data
     if path is None:
         raise UsageError(
             "no data with predictions given",
             "pass --data FILE, or set validate.fairness.data in mlci.yaml",
         )
+    printing = prepare_outputs([("--md", md_out), ("--json", json_out)], [path, config_path])
     columns = list(dict.fromkeys([settings.label or "", settings.prediction, *settings.sensitive]))
-    frame = read_table(path, columns=columns)
+    frame = read_table(path, columns=columns, require_rows=True)
     report = check_fairness(frame, settings, source)
-    click.echo(report_text(report))
+    if not printing:
+        click.echo(report_text(report))
     markdown = report_markdown(report)
-    if md_path:
-        Path(md_path).write_text(markdown, encoding="utf-8")
-    if json_path:
-        Path(json_path).write_text(json_dumps(report_json(report)) + "\n", encoding="utf-8")
+    write_outputs(
+        [("--md", md_out, markdown), ("--json", json_out, json_dumps(report_json(report)))]
+    )
     runtime = ActionsRuntime()
     if runtime.in_actions:
         for gate in report.failed:

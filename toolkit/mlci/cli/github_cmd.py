@@ -8,11 +8,14 @@ import click
 
 from mlci.cli._github import dry_run_note, emit, github_options, open_client, outbox_for
 from mlci.cli._lazy import GuardedGroup
+from mlci.cli._outputs import prepare_outputs
 
 
 def _read(path: str, option: str) -> str:
     from mlci.errors import InputError
+    from mlci.output import remember_input
 
+    remember_input(path)
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as error:
@@ -78,7 +81,7 @@ def comment(
     token: str | None,
     repository: str | None,
     dry_run: bool,
-    as_json: bool,
+    json_out: str | None,
     outbox: str | None,
 ) -> None:
     """Create or update the sticky comment KEY on a pull request.
@@ -105,6 +108,7 @@ def comment(
             f"{body_file}: --body-file is empty, nothing to post",
             "check the step that writes it",
         )
+    prepare_outputs([("--json", json_out)])
     client, reason = open_client(token, repository, dry_run)
     if pr_number is None:
         pr_number = find_pull_request(client, load_event_context(os.environ))
@@ -136,7 +140,7 @@ def comment(
             "action": result.action,
             "pull-request-number": result.pr_number or "",
         },
-        as_json,
+        json_out,
         text,
     )
 
@@ -182,7 +186,7 @@ def check_run(
     token: str | None,
     repository: str | None,
     dry_run: bool,
-    as_json: bool,
+    json_out: str | None,
     outbox: str | None,
 ) -> None:
     """Create or update a check run; a commit status when the token may not write checks.
@@ -216,6 +220,7 @@ def check_run(
         details_url=details_url or context.run_url,
         check_run_id=check_run_id,
     )
+    prepare_outputs([("--json", json_out)])
     client, reason = open_client(token, repository, dry_run)
     result = publish_check(client, request, outbox=outbox_for(outbox))
     if result.kind == "dry-run":
@@ -234,7 +239,7 @@ def check_run(
             "check-run-url": result.url or "",
             "kind": result.kind,
         },
-        as_json,
+        json_out,
         text,
     )
 
@@ -251,6 +256,7 @@ def retrain() -> None:
 
 def _parse_files(specs: tuple[str, ...]) -> dict[str, bytes]:
     from mlci.errors import InputError
+    from mlci.output import remember_input
 
     files: dict[str, bytes] = {}
     for spec in specs:
@@ -262,6 +268,7 @@ def _parse_files(specs: tuple[str, ...]) -> dict[str, bytes]:
                 "give each path in the repository once",
             )
         try:
+            remember_input(local)
             files[target] = Path(local).read_bytes()
         except OSError as error:
             raise InputError(
@@ -313,7 +320,7 @@ def open_pr(
     token: str | None,
     repository: str | None,
     dry_run: bool,
-    as_json: bool,
+    json_out: str | None,
     outbox: str | None,
 ) -> None:
     """Commit files to the retraining branch and open or update its pull request.
@@ -348,6 +355,7 @@ def open_pr(
         workflow=workflow,
         workflow_inputs=workflow_inputs,
     )
+    prepare_outputs([("--json", json_out)])
     client, reason = open_client(token, repository, dry_run)
     result = open_retrain_pr(client, request, outbox=outbox_for(outbox))
     if result.dry_run:
@@ -372,6 +380,6 @@ def open_pr(
             "blocked": result.blocked,
             "pushed": result.pushed,
         },
-        as_json,
+        json_out,
         text,
     )

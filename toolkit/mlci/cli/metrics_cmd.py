@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option
+from mlci.cli._options import config_option, output_option
 
 
 def diff_options(function):  # type: ignore[no-untyped-def]
@@ -26,8 +26,8 @@ def diff_options(function):  # type: ignore[no-untyped-def]
                 default=None,
                 help="Git ref or file of the head side (default: the work tree).",
             ),
-            click.option("--md", "as_md", is_flag=True, help="Print a GitHub markdown table."),
-            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+            output_option("md", "a GitHub markdown table"),
+            output_option("json", "the diff as JSON"),
             click.option("--all", "show_all", is_flag=True, help="Show unchanged values too."),
             click.option(
                 "--precision",
@@ -48,8 +48,8 @@ def run_diff(
     paths: tuple[str, ...],
     base: str,
     head: str | None,
-    as_md: bool,
-    as_json: bool,
+    md_out: str | None,
+    json_out: str | None,
     show_all: bool,
     precision: int | None,
     config_path: str | None,
@@ -57,43 +57,75 @@ def run_diff(
     """Load both sides, print the diff, exit 2 when a file is malformed."""
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.errors import InputError
     from mlci.metrics.diff import diff_metrics, diff_params
     from mlci.metrics.render import render_json, render_markdown, render_text
     from mlci.metrics.sides import load_side, side_exists
 
-    if as_md and as_json:
-        raise InputError("--md and --json cannot be used together", "pass one of them")
     cwd = Path.cwd()
-    for option, spec in (("--base", base), ("--head", head)):
-        if not side_exists(spec, cwd):
-            raise InputError(
-                f"{option}: '{spec}' is neither a file nor a git ref in {cwd}",
-                "pass a branch, tag or commit (e.g. main) or the path of a metrics file",
-            )
+    if not side_exists(head, cwd):
+        raise InputError(
+            f"--head: '{head}' is neither a file nor a git ref in {cwd}",
+            "pass a branch, tag or commit (e.g. main) or the path of a metrics file",
+        )
     config = load_config(config_path)
     if not paths:
         if kind == "metrics":
             paths = config.train.metrics
         else:
             paths = (config.train.params,) if config.train.params else ()
-    base_set, head_set = load_side(base, paths, cwd), load_side(head, paths, cwd)
+    sides = [spec for spec in (base, head) if spec and (cwd / spec).is_file()]
+    outputs = [("--md", md_out), ("--json", json_out)]
+    printing = prepare_outputs(outputs, [config_path, *(cwd / p for p in (*paths, *sides))])
+    base_set, base_note = _base_side(kind, config, base, paths, cwd)
+    head_set = load_side(head, paths, cwd, kind)
     if kind == "metrics":
         diff = diff_metrics(base_set, head_set, config.metrics)
     else:
         diff = diff_params(base_set, head_set)
     digits = precision or config.metrics.precision
-    if as_json:
-        click.echo(render_json(diff, show_all=show_all))
-    elif as_md:
-        click.echo(render_markdown(diff, precision=digits, show_all=show_all))
-    else:
+    if not printing:
         click.echo(render_text(diff, precision=digits, show_all=show_all))
-    for note in diff.missing:
+    write_outputs(
+        [
+            ("--md", md_out, render_markdown(diff, precision=digits, show_all=show_all)),
+            ("--json", json_out, render_json(diff, show_all=show_all)),
+        ]
+    )
+    for note in (*diff.missing, *(base_note.splitlines() if base_note else [])):
         click.echo(f"note: {note}", err=True)
     if diff.errors:
         raise InputError("; ".join(diff.errors), "fix the file's syntax or pass the right path")
+
+
+def _base_side(kind, config, base, paths, cwd):  # type: ignore[no-untyped-def]
+    """The base side through the one baseline resolver, as committed (no run records):
+    an unknown ref or a malformed file given as --base exits 2, never "no baseline"."""
+    from mlci.metrics.load import MetricSet
+    from mlci.metrics.sides import WORKSPACE, load_side
+    from mlci.validate.baseline import resolve_baseline
+
+    if base == WORKSPACE:
+        return load_side(base, paths, cwd, kind), None
+    is_file = (cwd / base).is_file()
+    baseline = resolve_baseline(
+        config,
+        cwd,
+        None if is_file else base,
+        base if is_file else None,
+        metrics_paths=paths,
+        params_paths=(),
+        records=False,
+        kind=kind,
+    )
+    if kind == "params" and baseline.record is not None:
+        return baseline.record.param_set(), None
+    if baseline.metrics is None:  # a ref without the files: say which, as notes
+        notes = baseline.notes or (baseline.description,)
+        return MetricSet((), base), "\n".join(f"base: {n}" for n in notes)
+    return baseline.metrics, None
 
 
 @click.group(cls=GuardedGroup)

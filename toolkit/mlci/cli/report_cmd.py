@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from mlci.cli._options import config_option
+from mlci.markdown import GITHUB_COMMENT_LIMIT
 
 
 @click.command("report")
@@ -35,9 +36,16 @@ from mlci.cli._options import config_option
 )
 @click.option("--no-html", is_flag=True, help="Skip the HTML report.")
 @click.option(
+    "--data-check",
+    "data_check",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="JSON of `mlci data check --json`: adds a Data checks section.",
+)
+@click.option(
     "--max-chars",
-    type=click.IntRange(1000, 65536),
-    default=65536,
+    type=click.IntRange(1000, GITHUB_COMMENT_LIMIT),
+    default=GITHUB_COMMENT_LIMIT,
     show_default=True,
     help="Cap of the comment's size.",
 )
@@ -48,50 +56,62 @@ def report(
     out_dir: str,
     post: bool,
     no_html: bool,
+    data_check: str | None,
     max_chars: int,
     config_path: str | None,
 ) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
 
     The baseline is, in order: --baseline, the run record of the base commit, the
-    metrics file committed at the base ref; the report says which one it used and a
-    missing baseline is reported, not fatal. Writes OUT/report.md (full), OUT/comment.md
+    metrics file committed at the base ref; the report says which one it used. An
+    unknown base ref or a malformed --baseline exits 2; a base without usable metrics
+    is reported, not fatal. Writes OUT/report.md (full), OUT/comment.md
     (capped to GitHub's limit), OUT/report.html and OUT/report.json; appends the
     comment to the step summary. Exits 0 whatever the gates say (use `mlci validate`).
+    With --data-check, the results `mlci data check --json` wrote become a section.
 
     \b
     Example:
       mlci report --base main
       mlci report --base main --out build/report --post
+      mlci report --base main --data-check data-check.json
     """
     import json
     import os
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.gha import ActionsRuntime, load_event_context
     from mlci.report import ReportLinks, build_report, render_html
 
     config = load_config(config_path)
+    out = Path(out_dir)
+    names = ["report.md", "comment.md", "report.json", *([] if no_html else ["report.html"])]
+    read = [config_path, baseline_file, data_check, *config.train.metrics, config.train.params]
+    prepare_outputs([("--out", out / name) for name in names], read)
     event = load_event_context(os.environ)
     base = base_ref or event.base_ref or config.github.default_branch
     links = ReportLinks(
         run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
     )
     result = build_report(
-        config, Path.cwd(), base, baseline_file=baseline_file, links=links, max_chars=max_chars
+        config,
+        Path.cwd(),
+        base,
+        baseline_file=baseline_file,
+        links=links,
+        data_check=data_check,
+        max_chars=max_chars,
     )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(result.full_markdown, encoding="utf-8")
-    (out / "comment.md").write_text(result.markdown, encoding="utf-8")
-    (out / "report.json").write_text(
-        json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8"
-    )
+    contents = {
+        "report.md": result.full_markdown,
+        "comment.md": result.markdown,
+        "report.json": json.dumps(result.to_dict(), indent=2) + "\n",
+    }
     if not no_html:
-        (out / "report.html").write_text(
-            render_html(result, f"mlci report: {config.project}"), encoding="utf-8"
-        )
+        contents["report.html"] = render_html(result, f"mlci report: {config.project}")
+    write_outputs([("--out", out / name, text) for name, text in contents.items()], read)
     runtime = ActionsRuntime()
     runtime.append_summary(result.markdown)
     click.echo(f"report: {out / 'report.md'} (baseline: {result.baseline.description})")
@@ -141,7 +161,7 @@ def _post(result, key, event, runtime) -> None:  # type: ignore[no-untyped-def]
                 name="mlci report",
                 head_sha=sha,
                 title="Gates passed" if result.gate_passed else "Gates failed",
-                summary=result.markdown[:65000],
+                summary=result.markdown,  # publish_check fits it (mlci.markdown.cap_markdown)
                 conclusion="success" if result.gate_passed else "failure",
                 details_url=event.run_url,
             ),

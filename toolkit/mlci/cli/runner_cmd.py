@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option, json_dumps
+from mlci.cli._options import config_option, json_dumps, output_option
 
 
 @click.group(cls=GuardedGroup)
@@ -40,13 +40,13 @@ def runner() -> None:
     default=True,
     help="Check whether installed torch, jax and cupy can use the GPU (takes seconds).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@output_option("json", "the result as JSON")
 def check(
     config_path: str | None,
     require_gpu: bool | None,
     min_gpu_memory: float | None,
     frameworks: bool,
-    as_json: bool,
+    json_out: str | None,
 ) -> None:
     """Describe this runner: OS, CPU, memory, disk, GPUs and what can use them.
 
@@ -64,8 +64,9 @@ def check(
       mlci runner check --require-gpu --min-gpu-memory 16
       mlci runner check --json > runner.json
     """
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
-    from mlci.errors import GateFailed
+    from mlci.errors import GateFailed, MlciError
     from mlci.gha import ActionsRuntime
     from mlci.runners import check_requirements, probe_runner
     from mlci.runners.frameworks import KNOWN_FRAMEWORKS
@@ -73,6 +74,7 @@ def check(
     from mlci.runners.render import render_summary, render_text
 
     settings = load_config(config_path).train
+    printing = prepare_outputs([("--json", json_out)], [config_path])
     if require_gpu is None:
         require_gpu = settings.require_gpu
     if min_gpu_memory is None:
@@ -84,16 +86,16 @@ def check(
     if runtime.in_actions or Path("mlci.yaml").is_file():
         try:
             save_preflight(Path.cwd(), info, verdict)
-        except OSError as error:  # a read-only workspace must not fail the check itself
+        except (OSError, MlciError) as error:  # a read-only workspace must not fail the check
             runtime.warning(f"cannot save the check for the run record: {error}")
     runtime.append_summary(render_summary(info, verdict, frameworks_checked=frameworks))
     runtime.set_outputs(
         {"gpu-count": info.gpu_count, "gpu-name": info.gpus[0].name if info.gpus else ""}
     )
-    if as_json:
-        click.echo(json_dumps({"runner": info.to_dict(), "check": verdict.to_dict()}))
-    else:
+    if not printing:
         click.echo(render_text(info, verdict, frameworks_checked=frameworks))
+    result = {"runner": info.to_dict(), "check": verdict.to_dict()}
+    write_outputs([("--json", json_out, json_dumps(result))])
     if not verdict.passed:
         raise GateFailed(
             "; ".join(verdict.problems),

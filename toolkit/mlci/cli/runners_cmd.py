@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option, json_dumps
+from mlci.cli._options import config_option, json_dumps, output_option
 
 if TYPE_CHECKING:
     from mlci.runners.status import RunnerStatus
@@ -75,6 +75,7 @@ def arc_values(
     from pathlib import Path
 
     from mlci.config import load_config
+    from mlci.output import check_output_path, write_output
     from mlci.runners.arc import build_scale_sets, parse_gpu_class, render_all, render_values
 
     config = load_config(config_path)
@@ -94,10 +95,11 @@ def arc_values(
         click.echo(render_all(scale_sets, settings.namespace), nl=False)
         return
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for scale_set in scale_sets:
-        path = folder / scale_set.filename
-        path.write_text(render_values(scale_set, settings.namespace), encoding="utf-8")
+    targets = [folder / scale_set.filename for scale_set in scale_sets]
+    for path in targets:  # all refused before any is written
+        check_output_path(path, inputs=[config_path] if config_path else (), option="--out")
+    for scale_set, path in zip(scale_sets, targets, strict=True):
+        write_output(path, render_values(scale_set, settings.namespace), option="--out")
         click.echo(f"wrote {path}")
         click.echo(f"  install: {scale_set.install_command(settings.namespace, str(path))}")
 
@@ -117,14 +119,14 @@ def arc_values(
     is_flag=True,
     help="Exit 1 when no online runner matches, 3 when the runners cannot be read.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@output_option("json", "the result as JSON")
 def status(
     config_path: str | None,
     repo: str | None,
     token: str | None,
     labels: tuple[str, ...],
     strict: bool,
-    as_json: bool,
+    json_out: str | None,
 ) -> None:
     """List the repository's self-hosted runners and their labels.
 
@@ -140,6 +142,7 @@ def status(
     import os
     import sys
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.errors import GateFailed, UsageError
     from mlci.gha import ActionsRuntime
@@ -151,6 +154,8 @@ def status(
     )
 
     wanted = labels or load_config(config_path).train.runner
+    # mlci.yaml even when --label means it is not read: never a place for the JSON.
+    printing = prepare_outputs([("--json", json_out)], [config_path or "mlci.yaml"])
     repository = repo or os.environ.get("GITHUB_REPOSITORY")
     if not repository or repository.count("/") != 1:
         raise UsageError(
@@ -171,10 +176,9 @@ def status(
         result = unreadable_status(repository, wanted, error.one_line())
 
     runtime.set_output("matching-online", len(result.matching_online))
-    if as_json:
-        click.echo(json_dumps(result.to_dict()))
-    else:
+    if not printing:
         click.echo(_render(result))
+    write_outputs([("--json", json_out, json_dumps(result.to_dict()))])
     if result.unreadable:
         runtime.warning(f"runner status unknown: {result.unreadable}")
     for warning in result.warnings:

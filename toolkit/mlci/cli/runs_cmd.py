@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from mlci.cli._lazy import GuardedGroup
-from mlci.cli._options import config_option, json_dumps
+from mlci.cli._options import config_option, json_dumps, output_option
 
 
 @click.group(cls=GuardedGroup)
@@ -20,8 +22,8 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_(as_json: bool) -> None:
+@output_option("json", "the records as JSON")
+def list_(json_out: str | None) -> None:
     """List run records, oldest first, with their key facts.
 
     \b
@@ -31,11 +33,13 @@ def list_(as_json: bool) -> None:
     """
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.train import list_runs
 
-    records = list_runs(Path.cwd())
-    if as_json:
-        click.echo(json_dumps([r.to_dict() for r in records]))
+    records = list_runs(Path.cwd())  # remembers every record it read as an input
+    printing = prepare_outputs([("--json", json_out)])
+    write_outputs([("--json", json_out, json_dumps([r.to_dict() for r in records]))])
+    if printing:
         return
     if not records:
         click.echo("No run records yet: run `mlci train`.")
@@ -74,10 +78,12 @@ def show(run: str) -> None:
 @runs.command("compare")
 @click.argument("base")
 @click.argument("head", default="latest")
-@click.option("--md", "as_md", is_flag=True, help="Print GitHub markdown tables.")
+@output_option("md", "the comparison as GitHub markdown")
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged values too.")
 @config_option
-def compare(base: str, head: str, as_md: bool, show_all: bool, config_path: str | None) -> None:
+def compare(
+    base: str, head: str, md_out: str | None, show_all: bool, config_path: str | None
+) -> None:
     """Compare two run records: metrics, params, model and data hashes.
 
     \b
@@ -87,22 +93,35 @@ def compare(base: str, head: str, as_md: bool, show_all: bool, config_path: str 
     """
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.metrics.render import render_markdown, render_text
     from mlci.train import compare_runs, load_run
 
     config = load_config(config_path)
-    a, b = load_run(Path.cwd(), base), load_run(Path.cwd(), head)
+    a, b = load_run(Path.cwd(), base), load_run(Path.cwd(), head)  # both remembered
+    printing = prepare_outputs([("--md", md_out)], [config_path])
     result = compare_runs(a, b, config.metrics)
-    render = render_markdown if as_md else render_text
     digits = config.metrics.precision
-    click.echo(f"base {a.id} ({(a.commit or '-')[:7]}), head {b.id} ({(b.commit or '-')[:7]})")
-    click.echo("")
-    click.echo(render(result.metrics, precision=digits, show_all=show_all))
-    click.echo("")
-    click.echo(render(result.params, precision=digits, show_all=show_all))
-    click.echo("")
-    click.echo(
-        f"model: {'changed' if result.model_changed else 'unchanged'}; data: "
-        + (", ".join(result.data_changed) + " changed" if result.data_changed else "unchanged")
-    )
+
+    def page(render: Any) -> str:
+        return "\n".join(
+            [
+                f"base {a.id} ({(a.commit or '-')[:7]}), head {b.id} ({(b.commit or '-')[:7]})",
+                "",
+                render(result.metrics, precision=digits, show_all=show_all),
+                "",
+                render(result.params, precision=digits, show_all=show_all),
+                "",
+                f"model: {'changed' if result.model_changed else 'unchanged'}; data: "
+                + (
+                    ", ".join(result.data_changed) + " changed"
+                    if result.data_changed
+                    else "unchanged"
+                ),
+            ]
+        )
+
+    if not printing:
+        click.echo(page(render_text))
+    write_outputs([("--md", md_out, page(render_markdown))])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mlci.cli._options import config_option, json_dumps
+from mlci.cli._options import config_option, json_dumps, output_option
 
 
 @click.command("validate")
@@ -20,17 +20,19 @@ from mlci.cli._options import config_option, json_dumps
     default=None,
     help="Git ref of the baseline: its run record, else its committed metrics.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@output_option("json", "the results as JSON")
 @config_option
 def validate(
-    baseline_file: str | None, base_ref: str | None, as_json: bool, config_path: str | None
+    baseline_file: str | None, base_ref: str | None, json_out: str | None, config_path: str | None
 ) -> None:
     """Check metrics against validate.gates; exit 1 when a gate fails.
 
     Gates: min, max, max_drop and max_drop_relative (worsening vs the baseline,
     direction-aware), max_rise, required. The baseline is, in order: --baseline,
-    the run record of --base's commit, the metrics file committed at --base. Without
-    one, drop gates are skipped and said so. Failing gates become error annotations.
+    the run record of --base's commit, the metrics file committed at --base. A gate
+    that needs a baseline and has no usable one exits 2 naming why, unless it sets
+    allow_missing_baseline: true (then it is skipped and said so). A value that is no
+    finite number fails. Failing gates become error annotations.
 
     \b
     Example:
@@ -41,6 +43,7 @@ def validate(
     from dataclasses import asdict
     from pathlib import Path
 
+    from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.errors import GateFailed, InputError
     from mlci.gha import ActionsRuntime
@@ -48,33 +51,38 @@ def validate(
     from mlci.validate import validate as run_validation
 
     config = load_config(config_path)
+    metrics = [Path.cwd() / path for path in config.train.metrics]
+    printing = prepare_outputs([("--json", json_out)], [config_path, baseline_file, *metrics])
     result = run_validation(config, Path.cwd(), base_ref, baseline_file)
-    if result.errors:
+    broken = {f.path: f.error for f in result.head.files if f.error and not f.missing}
+    if broken:
+        raise InputError("; ".join(broken.values()), "fix the metrics file the training wrote")
+    required = [m for m, gate in config.validate.gates.items() if gate.required]
+    if required and result.head.files and all(f.missing for f in result.head.files):
+        # No metrics at all: the gates cannot be judged, which is not the model failing them.
         raise InputError(
-            "; ".join(result.errors.values()), "fix the metrics file the training wrote"
+            f"{'; '.join(str(f.error) for f in result.head.files)} (train.metrics in mlci.yaml), "
+            f"so the gates on {', '.join(required)} cannot be checked",
+            "run the training first (`mlci train`), or set train.metrics to the file it writes",
         )
     runtime = ActionsRuntime()
     for file in result.head.files:
         if file.missing:  # else the only sign is "X is missing from the metrics"
             click.echo(f"note: {file.error} (train.metrics in mlci.yaml)", err=True)
-    if as_json:
-        click.echo(
-            json_dumps(
-                {
-                    "passed": result.passed,
-                    "baseline": result.baseline.description,
-                    "results": [
-                        {
-                            **asdict(r),
-                            "value": json_value(r.value),
-                            "baseline": json_value(r.baseline),
-                        }
-                        for r in result.gates.results
-                    ],
-                }
-            )
-        )
-    else:
+    from mlci.resultschema import schema_name
+
+    results = {
+        "schema": schema_name("validation"),
+        "passed": result.passed,
+        "baseline": result.baseline.description,
+        "errors": list(dict.fromkeys(result.errors.values())),
+        "results": [
+            {**asdict(r), "value": json_value(r.value), "baseline": json_value(r.baseline)}
+            for r in result.gates.results
+        ],
+    }
+    write_outputs([("--json", json_out, json_dumps(results))])
+    if not printing:
         click.echo(f"baseline: {result.baseline.description}")
         for r in result.gates.results:
             click.echo(f"{r.status.upper():4}  {r.rule:17} {r.message}")
@@ -88,8 +96,21 @@ def validate(
             "failed-gates": ",".join(result.gates.failed_metrics),
         }
     )
+    if result.errors:
+        raise InputError("; ".join(dict.fromkeys(result.errors.values())), _hint(result))
     if not result.passed:
         raise GateFailed(
             f"{len(result.gates.failed)} gate(s) failed: {', '.join(result.gates.failed_metrics)}",
             "improve the model, or change validate.gates in mlci.yaml if the bound is wrong",
         )
+
+
+def _hint(result) -> str:  # type: ignore[no-untyped-def]
+    """The fix for gates that could not be evaluated, by what went wrong first."""
+    first = result.gates.invalid[0]
+    if "needs a usable baseline" in first.message:
+        return (
+            "pass --base REF (a commit with the metric) or --baseline FILE, or set "
+            f"validate.gates.{first.metric}.allow_missing_baseline: true to skip the rule"
+        )
+    return "write a number for the metric, or remove its gate from validate.gates in mlci.yaml"

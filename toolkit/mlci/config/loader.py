@@ -1,7 +1,9 @@
-"""Load mlci.yaml and validate it against `mlci.config.schema`.
+"""Load mlci.yaml and validate it against `mlci.config.schema`, in one pass.
 
-Validation is driven by the dataclasses' type hints. Errors name the file, the
-line (where YAML knows it), the key path (`train.runner[1]`) and a fix.
+Validation is driven by the dataclasses' type hints, then `mlci.config.checks` checks
+what types cannot say (and `DataChecksConfig` parses its checks into their plan), so
+every command that loads the file gets a config no later step refuses. Errors name
+the file, the line (where YAML knows it), the key path (`train.runner[1]`) and a fix.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
+from mlci.config.checks import ConfigProblem, check_config
 from mlci.config.schema import MlciConfig
 from mlci.errors import ConfigError
 
@@ -31,13 +34,27 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+def yaml_fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """The fields of a config class that are keys of mlci.yaml (not derived ones)."""
+    return {f.name: f for f in dataclasses.fields(cls) if f.init}
+
+
 class _Validator:
     def __init__(self, source: str, lines: dict[str, int]) -> None:
         self.source = source
         self.lines = lines
 
+    def line_of(self, path: str) -> int | None:
+        """The line of `path`, else of the nearest key above it that the file has."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
     def fail(self, path: str, problem: str, hint: str) -> typing.NoReturn:
-        line = self.lines.get(path)
+        line = self.line_of(path)
         where = f"{self.source} line {line}" if line else self.source
         raise ConfigError(f"{where}: {path or '(top level)'}: {problem}", hint)
 
@@ -47,7 +64,7 @@ class _Validator:
         if not isinstance(value, dict):
             self.fail(path, f"expected a mapping, got {_describe(value)}", "write it as key: value")
         hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        fields = yaml_fields(cls)
         kwargs: dict[str, Any] = {}
         for key, item in value.items():
             key_path = f"{path}.{key}" if path else str(key)
@@ -126,20 +143,28 @@ class _Validator:
 
 
 def _line_index(text: str) -> dict[str, int]:
-    """Key path -> 1-based line of its value, from YAML's node tree."""
+    """Key path -> 1-based line of its key, from YAML's node tree.
+
+    Called only on text `parse_yaml_text` accepted (no alias bomb, no deep nesting);
+    a node reached again through an alias is not walked again.
+    """
     import yaml
 
     index: dict[str, int] = {}
+    seen: set[int] = set()
 
     def walk(node: Any, path: str) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key_path = f"{path}.{key_node.value}" if path else str(key_node.value)
-                index[key_path] = key_node.start_mark.line + 1
+                index.setdefault(key_path, key_node.start_mark.line + 1)
                 walk(value_node, key_path)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                index[f"{path}[{i}]"] = item.start_mark.line + 1
+                index.setdefault(f"{path}[{i}]", item.start_mark.line + 1)
                 walk(item, f"{path}[{i}]")
 
     try:
@@ -151,26 +176,48 @@ def _line_index(text: str) -> dict[str, int]:
     return index
 
 
+def _yaml_error(source: str, reason: str) -> ConfigError:
+    """`parse_yaml_text`'s reason ("line 3: duplicate key ...") as a config error."""
+    where = source
+    head, sep, rest = reason.partition(": ")
+    if sep and head.startswith("line ") and head[5:].isdigit():
+        where, reason = f"{source} {head}", rest
+    if "duplicate key" in reason:
+        problem, _, _ = reason.partition("; ")
+        return ConfigError(
+            f"{where}: {problem}",
+            "keep one of the two: YAML would silently drop the first and keep the last",
+        )
+    if "alias" in reason or "nested" in reason:
+        return ConfigError(f"{where}: {reason}", "write the values out; mlci.yaml needs neither")
+    return ConfigError(f"{where}: {reason}", "fix the YAML syntax (indentation, colons, quotes)")
+
+
 def parse_config(text: str, source: str = CONFIG_FILE) -> MlciConfig:
-    """Validate YAML text into an MlciConfig; `source` names the file in errors."""
-    import yaml
+    """Validate YAML text into an MlciConfig; `source` names the file in errors.
+
+    One pass: the YAML (through `mlci.documents.parse_yaml_text`), the types and
+    ranges of every key, then every check beyond types (`mlci.config.checks`).
+    """
+    from mlci.documents import parse_yaml_text
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source} line {mark.line + 1}" if mark is not None else source
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise ConfigError(
-            f"{where}: {problem}", "fix the YAML syntax (indentation, colons, quotes)"
-        ) from None
+        data = parse_yaml_text(text)
+    except ValueError as error:
+        raise _yaml_error(source, str(error)) from None
     validator = _Validator(source, _line_index(text))
-    config = validator.build(MlciConfig, data, "")
-    return typing.cast(MlciConfig, config)
+    try:
+        config = typing.cast(MlciConfig, validator.build(MlciConfig, data, ""))
+        check_config(config)
+    except ConfigProblem as problem:
+        validator.fail(problem.path, problem.problem, problem.hint or "")
+    return config
 
 
 def load_config(path: str | Path | None = None, *, required: bool = False) -> MlciConfig:
     """Load `path` (default ./mlci.yaml); without a file, the defaults unless required."""
+    from mlci.output import remember_input
+
     explicit = path is not None
     file = Path(path) if path is not None else Path(CONFIG_FILE)
     if not file.exists():
@@ -182,6 +229,7 @@ def load_config(path: str | Path | None = None, *, required: bool = False) -> Ml
         return MlciConfig()
     if file.is_dir():
         raise ConfigError(f"{file}: is a folder, not a file", "pass the path of mlci.yaml")
+    remember_input(file)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -192,7 +240,7 @@ def load_config(path: str | Path | None = None, *, required: bool = False) -> Ml
 def config_to_dict(config: Any) -> Any:
     """Plain dict/list/scalar form of a config object, for YAML and JSON output."""
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        return {f.name: config_to_dict(getattr(config, f.name)) for f in dataclasses.fields(config)}
+        return {name: config_to_dict(getattr(config, name)) for name in yaml_fields(type(config))}
     if isinstance(config, dict):
         return {k: config_to_dict(v) for k, v in config.items()}
     if isinstance(config, (list, tuple)):

@@ -8,7 +8,7 @@ Field metadata `doc` is shown by `mlci config show --explain` and in the README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 
 def _doc(
@@ -79,6 +79,10 @@ class GateConfig:
         default=None, metadata=_doc("largest allowed raw increase vs the baseline", minimum=0)
     )
     required: bool = field(default=True, metadata=_doc("fail when the metric is missing"))
+    allow_missing_baseline: bool = field(
+        default=False,
+        metadata=_doc("skip the baseline rules when no usable baseline exists (else exit 2)"),
+    )
 
 
 @dataclass(frozen=True)
@@ -192,8 +196,16 @@ class DataChecksConfig:
     schema: str | None = field(
         default=None, metadata=_doc("your own pandera schema: file.py:NAME or file.yaml")
     )
-    batch_rows: int = field(default=250_000, metadata=_doc("rows read per batch"))
-    sample: int = field(default=5, metadata=_doc("failing values shown per check"))
+    batch_rows: int = field(default=250_000, metadata=_doc("rows read per batch", minimum=1))
+    sample: int = field(default=5, metadata=_doc("failing values shown per check", minimum=0))
+    # Not a key of mlci.yaml: the checks parsed into the plan `mlci data check` runs
+    # (`mlci.data.spec.CheckPlan`), made once, here, so a bad check fails on load.
+    plan: Any = field(init=False, repr=False, compare=False, metadata={"derived": True})
+
+    def __post_init__(self) -> None:
+        from mlci.data.spec import compile_checks
+
+        object.__setattr__(self, "plan", compile_checks(self))
 
 
 @dataclass(frozen=True)

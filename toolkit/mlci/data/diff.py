@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlci.data.lineage import FileRecord, Manifest, record_file
-from mlci.data.reader import iter_batches, read_table
 from mlci.errors import InputError
+from mlci.tables import iter_batches, read_table
 
 if TYPE_CHECKING:
     import numpy as np

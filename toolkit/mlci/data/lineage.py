@@ -15,10 +15,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.data.reader import column_types, iter_batches, parquet_row_count, table_format
+from mlci.documents import read_document
 from mlci.errors import InputError
-from mlci.jsonfile import read_json_input
+from mlci.tables import iter_batches, open_table, table_format
 
+# New manifests start with "schema": "mlci.manifest/v1" (see `mlci.resultschema`); those
+# of the previous release carried "kind": MANIFEST_KIND and "version" instead.
+MANIFEST_SCHEMA_PREFIX = "mlci.manifest/v"
 MANIFEST_KIND = "mlci-data-manifest"
 MANIFEST_VERSION = 1
 _CHUNK = 1 << 20
@@ -88,9 +91,10 @@ def _merge_dtype(old: str | None, new: str) -> str:
 
 def table_shape(path: str | Path, batch_rows: int = 250_000) -> tuple[int, tuple[ColumnType, ...]]:
     """Row count and column types: Parquet from its footer, CSV by one streamed pass."""
-    types = column_types(path)
-    if types is not None:
-        return parquet_row_count(path), tuple(ColumnType(n, t) for n, t in types)
+    table = open_table(path)
+    if table.format == "parquet":
+        schema = table.parquet.schema_arrow
+        return table.rows or 0, tuple(ColumnType(f.name, str(f.type)) for f in schema)
     rows = 0
     merged: dict[str, str | None] = {}
     for frame in iter_batches(path, batch_rows=batch_rows):
@@ -111,7 +115,10 @@ def read_dvc_lock(path: str | Path) -> dict[Path, DvcEntry]:
     """Absolute file path -> md5, size and stage command, from a dvc.lock (schema 2.0)."""
     import yaml
 
+    from mlci.output import remember_input
+
     lock = Path(path)
+    remember_input(lock)
     try:
         data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
@@ -159,6 +166,9 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
                 if p.is_file() and not any(part.startswith(".") for part in p.parts)
             )
         elif path.is_file():
+            from mlci.output import remember_input
+
+            remember_input(path)  # a file named, not found in a folder walked
             files.append(path)
         else:
             raise InputError(f"{path}: file not found", "check the path")
@@ -221,17 +231,19 @@ def build_manifest(
 
 def manifest_to_dict(manifest: Manifest) -> dict[str, Any]:
     return {
-        "kind": MANIFEST_KIND,
-        "version": manifest.version,
+        "schema": f"{MANIFEST_SCHEMA_PREFIX}{manifest.version}",
         "files": [asdict(r) for r in manifest.files],
     }
 
 
 def manifest_from_dict(data: Any, source: str = "manifest") -> Manifest:
-    if not isinstance(data, dict) or data.get("kind") != MANIFEST_KIND:
+    from mlci.resultschema import document_version, validate_document
+
+    if not isinstance(data, dict) or ("schema" not in data and data.get("kind") != MANIFEST_KIND):
         raise InputError(
             f"{source}: not an mlci data manifest", "write one with `mlci data manifest`"
         )
+    validate_document(data, "manifest", source)
     try:
         files = tuple(
             FileRecord(
@@ -244,21 +256,24 @@ def manifest_from_dict(data: Any, source: str = "manifest") -> Manifest:
         )
     except (KeyError, TypeError) as error:
         raise InputError(f"{source}: malformed manifest ({error})", "write it again") from None
-    return Manifest(files=files, version=int(data.get("version", MANIFEST_VERSION)))
+    return Manifest(files=files, version=document_version(data, "manifest", source))
 
 
-def write_manifest(manifest: Manifest, path: str | Path) -> None:
-    text = json.dumps(manifest_to_dict(manifest), indent=2) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+def write_manifest(manifest: Manifest, path: str | Path, *, option: str | None = None) -> None:
+    """Write the manifest through `mlci.output` (folders made, atomic, never over an input)."""
+    from mlci.output import write_output
+
+    write_output(path, json.dumps(manifest_to_dict(manifest), indent=2) + "\n", option=option)
 
 
 def read_manifest(path: str | Path) -> Manifest:
-    data = read_json_input(path, unreadable="not JSON", hint="give a manifest file")
+    data = read_document(path, unreadable="not JSON", hint="give a manifest file", json_only=True)
     return manifest_from_dict(data, str(Path(path)))
 
 
 def is_manifest_file(path: str | Path) -> bool:
-    """True for a JSON file written by `mlci data manifest`."""
+    """True for a JSON file written by `mlci data manifest` (or by another mlci command, so
+    that `read_manifest` refuses it by its schema name instead of reading it as data)."""
     file = Path(path)
     if file.suffix != ".json" or not file.is_file():
         return False
@@ -266,4 +281,9 @@ def is_manifest_file(path: str | Path) -> bool:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
-    return isinstance(data, dict) and data.get("kind") == MANIFEST_KIND
+    if not isinstance(data, dict):
+        return False
+    schema = data.get("schema")
+    if isinstance(schema, str):  # any file mlci wrote: read_manifest says if it is one
+        return schema.startswith("mlci.")
+    return data.get("kind") == MANIFEST_KIND

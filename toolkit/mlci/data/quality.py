@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlci.config.schema import DataChecksConfig
 from mlci.data.engine import build_schema, failure_cases
-from mlci.data.reader import iter_batches
-from mlci.data.spec import NUMERIC_TYPES, CheckPlan, ColumnPlan, compile_checks, load_user_schema
+from mlci.data.spec import NUMERIC_TYPES, CheckPlan, ColumnPlan, load_user_schema
 from mlci.errors import ConfigError
+from mlci.tables import iter_batches
 
 if TYPE_CHECKING:
     import numpy as np
@@ -462,12 +462,12 @@ def check_data(
     now: datetime | None = None,
     batch_rows: int | None = None,
 ) -> DataCheckResult:
-    """Check each file against `data.checks`; bad config raises ConfigError naming the key.
+    """Check each file against `data.checks` (its plan, made when the config was loaded).
 
     `source` names the config file in messages and `base` is the folder a `schema:`
     path is relative to (the config file's folder).
     """
-    plan = compile_checks(config, source)
+    plan: CheckPlan = config.plan
     if plan.is_empty:
         raise ConfigError(
             f"{source}: data.checks: no checks configured",

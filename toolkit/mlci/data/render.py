@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from mlci.data.diff import DataDiff, ManifestDiff
 from mlci.data.lineage import Manifest
 from mlci.data.quality import CheckFailure, QualityReport
-from mlci.markdown import table_cell
+from mlci.markdown import markdown_table
 
 
 def _where(failure: CheckFailure) -> str:
@@ -59,17 +60,28 @@ def quality_markdown(reports: Sequence[QualityReport]) -> str:
         )
         lines.append("")
         if report.failures:
-            lines.append("| column | check | failing | problem | sample values | rows |")
-            lines.append("|---|---|---:|---|---|---|")
-            for f in report.failures:
-                cells = (_where(f), f.check, str(f.count), f.message, _sample(f), _rows(f))
-                lines.append("| " + " | ".join(table_cell(c) for c in cells) + " |")
+            lines.append(failures_table(report))
             lines.append("")
     return "\n".join(lines)
 
 
+def failures_table(report: QualityReport) -> str:
+    """One row per failing check of `report`."""
+    rows = [
+        (_where(f), f.check, str(f.count), f.message, _sample(f), _rows(f)) for f in report.failures
+    ]
+    return markdown_table(
+        ("column", "check", "failing", "problem", "sample values", "rows"),
+        rows,
+        align=("", "", "right", "", "", ""),
+    )
+
+
 def quality_json(reports: Sequence[QualityReport]) -> dict[str, Any]:
+    from mlci.resultschema import schema_name
+
     return {
+        "schema": schema_name("data-check"),
         "passed": all(r.passed for r in reports),
         "files": [
             {
@@ -83,6 +95,64 @@ def quality_json(reports: Sequence[QualityReport]) -> dict[str, Any]:
             for r in reports
         ],
     }
+
+
+def quality_from_json(data: Any, source: str = "data check JSON") -> tuple[QualityReport, ...]:
+    """The reports `quality_json` wrote, read back (what `mlci report --data-check` shows).
+
+    Raises `InputError` naming `source` and the first key that is wrong.
+    """
+    from mlci.errors import InputError
+    from mlci.resultschema import validate_document
+
+    def fail(where: str, expected: str) -> InputError:
+        return InputError(
+            f"{source}: {where}: expected {expected}",
+            "pass the file `mlci data check --json FILE` wrote",
+        )
+
+    validate_document(data, "data-check", source)
+
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise fail("files", "a list of checked files")
+    reports = []
+    for i, item in enumerate(data["files"]):
+        where = f"files[{i}]"
+        if not isinstance(item, dict):
+            raise fail(where, "an object")
+        try:
+            failures = tuple(
+                CheckFailure(
+                    check=str(f["check"]),
+                    column=None if f.get("column") is None else str(f["column"]),
+                    count=int(f["count"]),
+                    message=str(f["message"]),
+                    sample=tuple(str(s) for s in f.get("sample") or ()),
+                    rows=tuple(int(r) for r in f.get("rows") or ()),
+                )
+                for f in item.get("failures") or ()
+            )
+            reports.append(
+                QualityReport(
+                    path=str(item["path"]),
+                    rows=int(item["rows"]),
+                    columns=tuple(str(c) for c in item.get("columns") or ()),
+                    checks=int(item["checks"]),
+                    failures=failures,
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise fail(where, f"path, rows, checks and failures ({error!r} is wrong)") from None
+    return tuple(reports)
+
+
+def read_data_check(path: str | Path) -> tuple[QualityReport, ...]:
+    """The reports in the JSON file `mlci data check --json PATH` wrote."""
+    from mlci.documents import read_document
+
+    hint = "pass the file `mlci data check --json FILE` wrote"
+    data = read_document(path, unreadable="not a data check JSON file", hint=hint, json_only=True)
+    return quality_from_json(data, str(path))
 
 
 def failure_annotation(report: QualityReport, failure: CheckFailure) -> str:
@@ -124,15 +194,12 @@ def diff_text(diff: ManifestDiff) -> str:
 def diff_markdown(diff: ManifestDiff) -> str:
     if not diff.changed:
         return "Data unchanged."
-    lines = ["| file | change | details |", "|---|---|---|"]
-    for change in diff.files:
-        if change.status == "unchanged":
-            continue
-        lines.append(
-            f"| `{table_cell(change.path)}` | {change.status} | "
-            f"{table_cell('; '.join(change.details)) or '-'} |"
-        )
-    return "\n".join(lines)
+    rows = [
+        (f"`{change.path}`", change.status, "; ".join(change.details) or "-")
+        for change in diff.files
+        if change.status != "unchanged"
+    ]
+    return markdown_table(("file", "change", "details"), rows)
 
 
 def data_diff_text(diff: DataDiff) -> str:

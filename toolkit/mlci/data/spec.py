@@ -1,5 +1,6 @@
 """Turn `data.checks` of mlci.yaml into a checked plan, or say which key is wrong.
 
+`compile_checks` runs once, when the config is loaded (`DataChecksConfig` calls it).
 The loader already checked types (a number where a number belongs); this module checks
 what types cannot say: min above max, a regex that does not compile, allowed values
 that are not numbers for a numeric column, a freshness rule without its column.
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlci.config.checks import ConfigProblem
 from mlci.config.schema import ColumnCheck, DataChecksConfig
 from mlci.errors import ConfigError
 
@@ -65,28 +67,29 @@ def _fail(source: str, path: str, problem: str, hint: str) -> ConfigError:
     return ConfigError(f"{source}: {PREFIX}.{path}: {problem}", hint)
 
 
-def _column_plan(name: str, check: ColumnCheck, source: str) -> ColumnPlan:
+def _problem(path: str, problem: str, hint: str) -> ConfigProblem:
+    return ConfigProblem(f"{PREFIX}.{path}", problem, hint)
+
+
+def _column_plan(name: str, check: ColumnCheck) -> ColumnPlan:
     at = f"columns.{name}"
     kind = check.type
     if (check.min is not None or check.max is not None) and kind is None:
         kind = "number"  # a range only makes sense on numbers: parse them so
     if kind in ("string", "bool", "datetime") and (check.min is not None or check.max is not None):
-        raise _fail(
-            source,
+        raise _problem(
             f"{at}.{'min' if check.min is not None else 'max'}",
             f"min and max apply to numbers, but the column's type is {kind}",
             "remove min/max, or use type: number (for dates use freshness)",
         )
     if check.min is not None and check.max is not None and check.min > check.max:
-        raise _fail(
-            source,
+        raise _problem(
             f"{at}.min",
             f"min ({check.min:g}) is above max ({check.max:g})",
             "swap them or fix one of them",
         )
     if check.max_null_share is not None and not 0 <= check.max_null_share <= 1:
-        raise _fail(
-            source,
+        raise _problem(
             f"{at}.max_null_share",
             f"must be a share between 0 and 1, got {check.max_null_share:g}",
             "write e.g. 0.05 for 5%",
@@ -97,20 +100,18 @@ def _column_plan(name: str, check: ColumnCheck, source: str) -> ColumnPlan:
             try:
                 numbers.append(float(value))
             except ValueError:
-                raise _fail(
-                    source,
+                raise _problem(
                     f"{at}.allowed[{i}]",
                     f"{value!r} is not a number, but the column's type is {kind}",
                     "list numbers, or change the type",
                 ) from None
     if check.type == "bool" and check.allowed:
-        raise _fail(source, f"{at}.allowed", "allowed values on a bool column", "remove them")
+        raise _problem(f"{at}.allowed", "allowed values on a bool column", "remove them")
     if check.regex is not None:
         try:
             re.compile(check.regex)
         except re.error as error:
-            raise _fail(
-                source,
+            raise _problem(
                 f"{at}.regex",
                 f"not a valid regular expression ({error})",
                 "fix the pattern; quote it in YAML with single quotes",
@@ -130,51 +131,43 @@ def _column_plan(name: str, check: ColumnCheck, source: str) -> ColumnPlan:
     )
 
 
-def compile_checks(config: DataChecksConfig, source: str = "mlci.yaml") -> CheckPlan:
-    """Check `data.checks` beyond its types; raise ConfigError naming the key path."""
-    columns = tuple(_column_plan(name, check, source) for name, check in config.columns.items())
+def compile_checks(config: DataChecksConfig) -> CheckPlan:
+    """Parse `data.checks` into its plan, checking what its types cannot say.
+
+    Called once per config, when `DataChecksConfig` is made (so on load: the loader
+    adds the file and line to the ConfigProblem); commands use `config.plan`.
+    """
+    columns = tuple(_column_plan(name, check) for name, check in config.columns.items())
     for i, key in enumerate(config.unique):
         if not key:
-            raise _fail(source, f"unique[{i}]", "an empty key", "list one or more columns")
+            raise _problem(f"unique[{i}]", "an empty key", "list one or more columns")
         if len(set(key)) != len(key):
-            raise _fail(source, f"unique[{i}]", "a column is listed twice", "list each once")
+            raise _problem(f"unique[{i}]", "a column is listed twice", "list each once")
     rows = config.rows
     for name, value in (("min", rows.min), ("max", rows.max)):
         if value is not None and value < 0:
-            raise _fail(
-                source, f"rows.{name}", f"must not be negative, got {value}", "use 0 or more"
-            )
+            raise _problem(f"rows.{name}", f"must not be negative, got {value}", "use 0 or more")
     if rows.min is not None and rows.max is not None and rows.min > rows.max:
-        raise _fail(source, "rows.min", f"min ({rows.min}) is above max ({rows.max})", "swap them")
+        raise _problem("rows.min", f"min ({rows.min}) is above max ({rows.max})", "swap them")
     fresh = config.freshness
     if fresh.column is not None and fresh.max_age_days is None:
-        raise _fail(
-            source, "freshness.max_age_days", "missing", "say how old the newest row may be"
-        )
+        raise _problem("freshness.max_age_days", "missing", "say how old the newest row may be")
     if fresh.max_age_days is not None:
         if fresh.column is None:
-            raise _fail(source, "freshness.column", "missing", "name the timestamp column")
+            raise _problem("freshness.column", "missing", "name the timestamp column")
         if fresh.max_age_days <= 0:
-            raise _fail(
-                source,
+            raise _problem(
                 "freshness.max_age_days",
                 f"must be above 0, got {fresh.max_age_days:g}",
                 "use a number of days, e.g. 7",
             )
         declared = config.columns.get(fresh.column)
         if declared is not None and declared.type not in (None, "datetime"):
-            raise _fail(
-                source,
+            raise _problem(
                 f"columns.{fresh.column}.type",
                 f"is {declared.type}, but the column is the freshness timestamp",
                 "use type: datetime",
             )
-    if config.batch_rows < 1:
-        raise _fail(
-            source, "batch_rows", f"must be at least 1, got {config.batch_rows}", "use 250000"
-        )
-    if config.sample < 0:
-        raise _fail(source, "sample", f"must not be negative, got {config.sample}", "use e.g. 5")
     return CheckPlan(
         columns=columns,
         unique_keys=config.unique,

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from mlci.config.schema import DriftConfig, FairnessConfig
-from mlci.data.reader import column_types, iter_batches, read_table
 from mlci.errors import InputError, UsageError
-from mlci.fairness.gates import FairnessReport, check_fairness, validate_fairness_config
+from mlci.fairness.gates import FairnessReport, check_fairness
+from mlci.tables import read_header, read_table
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,8 @@ class BiasCheck:
 
 
 def _columns(path: str | Path) -> list[str]:
-    types = column_types(path)  # Parquet: from the footer, no data read
-    if types is not None:
-        return [name for name, _ in types]
-    first = next(iter_batches(path, batch_rows=1), None)  # CSV: the header (and one row)
-    return [str(c) for c in first.columns] if first is not None else []
+    """The header (CSV) or schema (Parquet): no data read."""
+    return list(read_header(path))
 
 
 def _missing(available: Sequence[str], wanted: Sequence[tuple[str, str]]) -> list[str]:
@@ -62,9 +59,9 @@ def check_bias(
 ) -> BiasCheck | None:
     """Fairness metrics and gates on `current`; None when no sensitive column is configured.
 
-    A wrong `validate.fairness` (unknown metric, gate without a bound) raises
-    ConfigError as `mlci fairness check` does; data that cannot be measured (columns
-    absent, no row with both a label and a prediction, fairlearn missing) gives a note.
+    A wrong `validate.fairness` (unknown metric, gate without a bound) is refused when
+    mlci.yaml is loaded; data that cannot be measured (columns absent, no row with
+    both a label and a prediction, fairlearn missing) gives a note.
     """
     if not fairness.sensitive:
         return None
@@ -76,7 +73,6 @@ def check_bias(
             base, note="no label column configured (drift.target or validate.fairness.label)"
         )
     settings = replace(fairness, label=label, prediction=prediction)
-    validate_fairness_config(settings, source)  # a config mistake is an error, not a note
     wanted = [("label column", label), ("prediction column", prediction)]
     wanted += [("sensitive column", name) for name in fairness.sensitive]
     missing = _missing(_columns(current), wanted)

@@ -20,7 +20,15 @@ import numpy as np
 
 from mlci.config.schema import DriftConfig
 from mlci.drift.kinds import infer_kinds
-from mlci.drift.profile import MAX_CATEGORIES, ColumnProfile, DatasetProfile, numeric_column
+from mlci.drift.profile import (
+    IDENTIFIER_NOTE,
+    MAX_CATEGORIES,
+    ColumnProfile,
+    DatasetProfile,
+    distinct_integers,
+    looks_like_identifier,
+    numeric_column,
+)
 from mlci.drift.readers import (
     DEFAULT_BATCH_ROWS,
     Batch,
@@ -183,11 +191,16 @@ def profile_source(
             progress(rows, total)
     kept: dict[str, np.ndarray] = {}
     edges: dict[str, np.ndarray] = {}
+    distinct: dict[str, bool] = {}
     thinned = [n for n, s in samples.items() if s.stride > 1]
     for name in list(samples):
         values = samples.pop(name).values()  # pop: free each sample once used
         if name in thinned:
-            edges[name] = edges_from_sorted(np.sort(values), bins)
+            ordered = np.sort(values)
+            edges[name] = edges_from_sorted(ordered, bins)
+            distinct[name] = kinds[name] == "numeric" and not nulls[name]
+            distinct[name] = distinct[name] and distinct_integers(ordered)
+            del ordered
         else:
             kept[name] = values
     exact: dict[str, BinCounts] = {}
@@ -214,7 +227,16 @@ def profile_source(
         elif kind in NUMERIC:
             if name in exact:
                 sketch = exact[name]
-                column = ColumnProfile(name, kind, sketch.count, sketch.nulls, sketch, note=note)
+                identifier = looks_like_identifier(distinct[name], sketch.nulls, sketch)
+                column = ColumnProfile(
+                    name,
+                    kind,
+                    sketch.count,
+                    sketch.nulls,
+                    sketch,
+                    note=note or (IDENTIFIER_NOTE if identifier else None),
+                    identifier=identifier,
+                )
             else:
                 column = numeric_column(name, kind, kept[name], nulls[name], bins, None)
                 if note:

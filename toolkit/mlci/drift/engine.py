@@ -1,7 +1,22 @@
-"""`run_check`: compare current data with a reference (data or profile) column by column."""
+"""`run_check`: compare current data with a reference (data or profile) column by column.
+
+Policies that keep a check from a confident wrong answer:
+
+- Infinite values (+inf, -inf) are counted apart, like nulls, and left out of every
+  statistic; their share per side is an `infinite_values` finding (a warning, or drift
+  when the share changed by at least NULL_MIN_CHANGE with p < NULL_ALPHA).
+- A column with fewer than `MIN_COUNT` finite values on either side is not tested: its
+  verdict is "insufficient data" (an `insufficient_data` warning), it is left out of the
+  drift share, and the dataset verdict is "insufficient data" unless those columns,
+  all drifted, could not reach the share threshold.
+- Identifier columns (see `profile.looks_like_identifier`) are skipped with the reason,
+  unless drift.tests names a test for them.
+- A statistic that is not a number is an error of that column ("not compared"), never ok.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,10 +46,11 @@ from mlci.drift.readers import (
     Source,
     open_source,
 )
-from mlci.drift.result import ColumnResult, DriftResult, Finding, Severity, Side
+from mlci.drift.result import MIN_COUNT, ColumnResult, DriftResult, Finding, Severity, Side
 from mlci.drift.retrain import decide
 from mlci.drift.sketch import BinCounts, decile_cuts
 from mlci.errors import ConfigError, InputError
+from mlci.tables import require_shared_columns
 
 # Null-rate findings: a two-proportion z-test at this level and at least this change.
 NULL_ALPHA = 0.001
@@ -172,6 +188,53 @@ def _null_finding(ref: Side, cur: Side) -> Finding | None:
     return Finding("null_rate_change", "drift", f"null share changed from {p0:.1%} to {p1:.1%}")
 
 
+def _infinite_finding(ref: Side, cur: Side) -> Finding | None:
+    """How many values are infinite on each side (they are left out of the statistics)."""
+    if not ref.infinite and not cur.infinite:
+        return None
+    p0, p1 = ref.infinite_share, cur.infinite_share
+    severity: Severity = "warning"
+    if ref.rows and cur.rows and abs(p1 - p0) >= NULL_MIN_CHANGE:
+        _, p = stats.two_proportion_z(
+            np.array([ref.infinite, ref.rows - ref.infinite]),
+            np.array([cur.infinite, cur.rows - cur.infinite]),
+        )
+        if p < NULL_ALPHA:
+            severity = "drift"
+    return Finding(
+        "infinite_values",
+        severity,
+        f"infinite values: {p1:.1%} of current rows ({cur.posinf} +inf, {cur.neginf} -inf), "
+        f"{p0:.1%} of reference rows ({ref.posinf} +inf, {ref.neginf} -inf); "
+        "left out of the statistics",
+    )
+
+
+def _side(rows: int, count: int, nulls: int, sketch: BinCounts | None) -> Side:
+    if sketch is None:
+        return Side(rows, count, nulls)
+    if not count:
+        return Side(rows, count, nulls, posinf=sketch.posinf, neginf=sketch.neginf)
+    return Side(rows, count, nulls, sketch.mean, sketch.std, sketch.posinf, sketch.neginf)
+
+
+def _finite(values: np.ndarray | None, sketch: BinCounts) -> np.ndarray | None:
+    """Raw values without their infinities (the sketch counted them apart)."""
+    if values is None or not sketch.infinite:
+        return values
+    return values[np.isfinite(values)]
+
+
+def _insufficient(side: str, count: int) -> Finding:
+    values = "value" if count == 1 else "values"
+    return Finding(
+        "insufficient_data",
+        "warning",
+        f"insufficient data: {count} {side} {values} (at least {MIN_COUNT} needed); "
+        "not tested for drift",
+    )
+
+
 def _category_findings(
     ref: ColumnProfile, cur: CategoryCounter
 ) -> tuple[list[Finding], tuple[str, ...], np.ndarray, np.ndarray]:
@@ -224,12 +287,8 @@ def _test_for(column: ColumnProfile, config: DriftConfig, categories: int) -> st
     else:
         small = column.count <= config.small_reference
         name = stats.default_test(column.kind, small, categories)
-    spec = stats.REGISTRY.get(name)
-    if spec is None:
-        raise ConfigError(
-            f"drift.tests.{column.name}: unknown test {name!r}",
-            f"use one of: {', '.join(sorted(stats.REGISTRY))}",
-        )
+    spec = stats.REGISTRY[name]  # names were checked on load (mlci.config.checks)
+    # What depends on the data stays here: the kind inferred from it, its categories.
     if column.kind not in spec.kinds:
         fitting = sorted(n for n, s in stats.REGISTRY.items() if column.kind in s.kinds)
         raise ConfigError(
@@ -273,18 +332,12 @@ def _compare(
 ) -> ColumnResult:
     """One column's test, PSI and findings (before the multiple-testing correction)."""
     name, kind = column.name, column.kind
-    ref_side = Side(column.rows, column.count, column.nulls)
-    if column.numeric is not None and column.count:
-        ref_side = Side(
-            column.rows, column.count, column.nulls, column.numeric.mean, column.numeric.std
-        )
+    ref_side = _side(column.rows, column.count, column.nulls, column.numeric)
     numeric = current.numeric.get(name)
     counter = current.categories.get(name)
     cur_count = numeric.count if numeric is not None else counter.count if counter else 0
     cur_nulls = numeric.nulls if numeric is not None else counter.nulls if counter else 0
-    cur_side = Side(current.rows, cur_count, cur_nulls)
-    if numeric is not None and numeric.count:
-        cur_side = Side(current.rows, cur_count, cur_nulls, numeric.mean, numeric.std)
+    cur_side = _side(current.rows, cur_count, cur_nulls, numeric)
     findings: list[Finding] = []
     base = ColumnResult(name, kind, reference=ref_side, current=cur_side)
     if name in current.mismatched:
@@ -295,25 +348,41 @@ def _compare(
                 f"reference is {kind}, current has {current.mismatched[name]} values",
             )
         )
+    infinite = _infinite_finding(ref_side, cur_side)
     if column.count == 0:
         code = "empty_reference" if column.rows == 0 else "all_null_reference"
-        findings.append(Finding(code, "warning", "the reference has no values: not compared"))
+        what = "null or infinite" if column.infinite else "null"
+        message = "the reference has no values: not compared"
+        if column.rows:
+            message = f"every reference value is {what}: not compared"
+        findings.append(Finding(code, "warning", message))
         return _with(base, findings)
     if current.rows == 0:
         findings.append(Finding("empty_current", "warning", "the current data has no rows"))
         return _with(base, findings)
+    if cur_count == 0 and current.rows < MIN_COUNT and name not in current.mismatched:
+        findings.append(_insufficient("current", 0))
+        return _with(base, findings)
     if cur_count == 0:
         if name not in current.mismatched:
-            findings.append(Finding("all_null_current", "drift", "every current value is null"))
+            what = "null or infinite" if cur_side.infinite else "null"
+            findings.append(Finding("all_null_current", "drift", f"every current value is {what}"))
         return _with(base, findings)
     null_change = _null_finding(ref_side, cur_side)
     if null_change:
         findings.append(null_change)
+    if infinite:
+        findings.append(infinite)
+    if column.count < MIN_COUNT or cur_count < MIN_COUNT:
+        few = ("reference", column.count) if column.count < MIN_COUNT else ("current", cur_count)
+        findings.append(_insufficient(*few))
+        return _with(base, findings)
     pair: stats.Pair
     if numeric is not None:
         assert column.numeric is not None
-        raw_ref = ref_values.get(name)
+        raw_ref = _finite(ref_values.get(name), column.numeric)
         raw_cur = np.concatenate(current.values[name]) if current.values.get(name) else None
+        raw_cur = _finite(raw_cur, numeric)
         pair = stats.NumericPair(
             column.numeric, numeric, raw_ref, raw_cur if raw_ref is not None else None
         )
@@ -326,6 +395,11 @@ def _compare(
         categories = len(labels)
     spec = _test_for(column, config, categories)
     outcome = spec.run(pair)
+    figures = [outcome.statistic, outcome.error_bound]
+    if outcome.p_value is not None:
+        figures.append(outcome.p_value)
+    if not all(math.isfinite(v) for v in figures):
+        raise ValueError(f"{spec.name} gave a value that is not a number")
     bound = outcome.error_bound
     if cdf_error and isinstance(pair, stats.NumericPair) and pair.reference_values is None:
         bound += cdf_error * (1.0 if spec.name == "ks" else _span(pair))
@@ -413,6 +487,14 @@ def run_check(
     )
     source = _as_source(current, "current")
     storage = source.kinds()
+    # A current table that shares no column (e.g. read with the wrong delimiter) would
+    # report every reference column as missing: 100% drift, "retrain".
+    require_shared_columns(
+        source.label,
+        list(storage),
+        [c.name for c in profile.columns],
+        "the reference data" if exact else "the reference profile",
+    )
     _check_named_columns(config, {c.name for c in profile.columns} | set(storage), current)
     roles = {config.target: "target", config.prediction: "prediction"}
     selected = set(
@@ -422,7 +504,12 @@ def run_check(
     )
     selected |= {n for n in roles if n and profile.column(n) is not None}
     ref_columns = [c for c in profile.columns if c.name in selected]
-    compared = [c for c in ref_columns if c.kind != "text" and c.name in storage]
+    skipped_ids = {c.name for c in ref_columns if c.identifier and c.name not in config.tests}
+    compared = [
+        c
+        for c in ref_columns
+        if c.kind != "text" and c.name in storage and c.name not in skipped_ids
+    ]
     rowwise: tuple[str, ...] = ()
     if (
         profile.performance
@@ -453,6 +540,20 @@ def run_check(
                 "text",
                 findings=(
                     Finding("skipped_text", "info", column.note or "text column: not compared"),
+                ),
+            )
+        elif column.name in skipped_ids:
+            result = ColumnResult(
+                column.name,
+                column.kind,
+                reference=Side(column.rows, column.count, column.nulls),
+                findings=(
+                    Finding(
+                        "identifier",
+                        "info",
+                        "looks like an identifier: every value is unique; not compared "
+                        f"(name a test in drift.tests.{column.name} to compare it)",
+                    ),
                 ),
             )
         elif column.name not in compared_names:
@@ -491,10 +592,17 @@ def run_check(
             )
     results = _correct(results, config)
     features = [
-        c for c in results if c.role == "feature" and c.kind != "text" and c.name in reference_names
+        c
+        for c in results
+        if c.role == "feature"
+        and c.kind != "text"
+        and c.name in reference_names
+        and c.name not in skipped_ids
     ]
-    drifted = [c for c in features if c.drifted]
-    share = len(drifted) / len(features) if features else 0.0
+    insufficient = [c for c in features if c.insufficient]
+    judged = [c for c in features if not c.insufficient]
+    drifted = [c for c in judged if c.drifted]
+    share = len(drifted) / len(judged) if judged else 0.0
     performance = None
     if profile.performance and rowwise:
         now = state.accuracy.result()
@@ -510,6 +618,12 @@ def run_check(
         notes.append(f"sampled: a random {sample:.0%} of the rows (seed {seed}) were compared")
     if profile.sample is not None:
         notes.append(f"the reference profile was built from a {profile.sample:.0%} sample")
+    if insufficient:
+        notes.append(
+            f"insufficient data: {len(insufficient)} column(s) have fewer than {MIN_COUNT} "
+            f"values on a side ({', '.join(c.name for c in insufficient[:10])}); they were "
+            "not tested and are not counted in the drift share"
+        )
     if not exact:
         notes.append(
             "reference is a profile: ks and wasserstein are estimates within "
@@ -531,15 +645,16 @@ def run_check(
         columns=tuple(results),
         drift_share=share,
         share_threshold=config.drift_share,
-        dataset_drift=bool(features) and share >= config.drift_share,
+        dataset_drift=bool(judged) and share >= config.drift_share,
         correction=config.correction,
         alpha=config.alpha,
         retrain=decision,
-        compared=len(features),
+        compared=len(judged),
         sample=sample,
         performance=performance,
         notes=tuple(notes),
         errors=tuple(errors),
+        insufficient=tuple(c.name for c in insufficient),
     )
 
 

@@ -122,54 +122,46 @@ def _figure(column: ColumnResult) -> str:
     )
 
 
-def _table(result: DriftResult) -> str:
-    """Every column, as the markdown summary lists them, as an HTML table."""
-    head = "".join(
-        f"<th>{name}</th>"
-        for name in ("column", "type", "drift", "test", "statistic", "threshold", "PSI", "findings")
-    )
-    rows = []
-    for column in result.ranked():
-        role = f" ({column.role})" if column.role != "feature" else ""
-        findings = "; ".join(f.message for f in column.findings)
-        cells = (
-            f"<code>{escape(column.name)}</code>{role}",
-            column.kind,
-            "<b>yes</b>" if column.drifted else "no",
-            escape(column.test or "-"),
-            escape(statistic_value(column)),
-            _number(column.threshold),
-            _number(column.psi),
-            escape(findings),
-        )
-        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    notes = "".join(f"<p><i>Note: {escape(note)}</i></p>" for note in result.notes)
-    errors = "".join(f"<p><b>Error:</b> {escape(error)}</p>" for error in result.errors)
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{notes}{errors}"
+def _rows(result: DriftResult) -> list[dict[str, Any]]:
+    """Every column, as the markdown summary lists them; the template escapes the text."""
+    return [
+        {
+            "name": column.name,
+            "role": f" ({column.role})" if column.role != "feature" else "",
+            "kind": column.kind,
+            "drifted": column.drifted,
+            "test": column.test or "-",
+            "statistic": statistic_value(column),
+            "threshold": _number(column.threshold),
+            "psi": _number(column.psi),
+            "findings": "; ".join(f.message for f in column.findings),
+        }
+        for column in result.ranked()
+    ]
 
 
 def to_html(result: DriftResult, plots: int = 8) -> str:
-    """The whole report: headline, plots of the `plots` most drifted columns, the table."""
+    """The whole report: headline, plots of the `plots` most drifted columns, the table.
+
+    The page is `mlci/report/templates/drift.html.j2` (autoescaped); only the inline
+    SVG figures are passed as HTML, and they escape every name they draw.
+    """
+    from mlci.report.pages import render_page
+
     ranked = [c for c in result.ranked() if c.plot][:plots]
-    figures = "\n".join(_figure(c) for c in ranked)
-    reasons = "; ".join(result.retrain.reasons)
-    source = (
-        f"<p>Reference <code>{escape(str(result.reference))}</code> "
-        f"({result.reference_rows:,} rows) vs current <code>{escape(str(result.current))}</code> "
-        f"({result.current_rows:,} rows); correction {escape(result.correction)}, "
-        f"alpha {result.alpha}.</p>"
-        + (f"<p><b>Retraining:</b> {escape(reasons)}</p>" if reasons else "")
-    )
-    legend = (
-        f'<p><span style="color:{COLOURS["reference"]}">■ reference</span> '
-        f'<span style="color:{COLOURS["current"]}">■ current</span></p>'
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>mlci drift report</title><style>body{{font-family:sans-serif;margin:2em}}"
-        "figure{display:inline-block;margin:0.5em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head>"
-        f"<body><h1>Data drift report</h1><p><b>{escape(headline(result))}</b></p>{source}"
-        f"{legend}<h2>Most drifted columns</h2>{figures}<h2>All columns</h2>{_table(result)}"
-        "</body></html>\n"
+    return render_page(
+        "drift.html.j2",
+        headline=headline(result),
+        reference=str(result.reference),
+        current=str(result.current),
+        reference_rows=result.reference_rows,
+        current_rows=result.current_rows,
+        correction=result.correction,
+        alpha=result.alpha,
+        retrain_reasons="; ".join(result.retrain.reasons),
+        colours=COLOURS,
+        figures=[_figure(c) for c in ranked],
+        rows=_rows(result),
+        notes=list(result.notes),
+        errors=list(result.errors),
     )

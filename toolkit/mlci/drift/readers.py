@@ -16,13 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from mlci.errors import InputError
+from mlci import tables
+from mlci.tables import Table
 
 DEFAULT_BATCH_ROWS = 65_536
 # Parquet: uncompressed bytes of column chunks read together (see `column_groups`).
 COLUMN_GROUP_BYTES = 8 << 20
-PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2", ".csv.zip")
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,7 +256,9 @@ def arrow_chunk(array: Any, wanted: str) -> Chunk:
         return NumericChunk(ticks.astype(np.float64) / unit, nulls)
     if wanted == "numeric":
         if not pa.types.is_floating(array.type) or array.type.bit_width != 64:
-            array = pc.cast(array, pa.float64())
+            # safe=False: integers beyond 2**53 (hashed ids, uint64) round to the
+            # nearest float64, which is what the statistics use; a safe cast refuses them.
+            array = pc.cast(array, pa.float64(), safe=False)
         return _numeric_view(_arrow_view(array, np.dtype(np.float64)), nulls)
     if pa.types.is_dictionary(array.type):
         labels, numbers, null_values = _dictionary_counts(array)
@@ -356,23 +357,17 @@ class FrameSource(Source):
 
 
 class CsvSource(FrameSource):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.label = str(path)
-        self.separator = "\t" if ".tsv" in path.name else ","
+    """A CSV table opened (header checked, delimiter sniffed) by `mlci.tables`."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.path = table.path
+        self.label = str(table.path)
         self._head: Any = None
 
     def peek(self, rows: int = 1000) -> Any:
-        import pandas as pd
-
         if self._head is None:
-            try:
-                self._head = pd.read_csv(self.path, sep=self.separator, nrows=rows)
-            except Exception as error:  # pandas raises many kinds; all mean "cannot read"
-                raise InputError(
-                    f"{self.path}: cannot be read as CSV ({error})",
-                    "check that the file is comma-separated with a header row",
-                ) from None
+            self._head = tables.csv_head(self.table, rows)
         return self._head
 
     def kinds(self) -> dict[str, str]:
@@ -383,35 +378,17 @@ class CsvSource(FrameSource):
         return None
 
     def _frames(self, columns: list[str], batch_rows: int) -> Iterator[Any]:
-        import pandas as pd
-
-        try:
-            yield from pd.read_csv(
-                self.path, sep=self.separator, usecols=columns, chunksize=batch_rows
-            )
-        except ValueError as error:
-            raise InputError(
-                f"{self.path}: cannot be read as CSV ({error})", "check the file"
-            ) from None
+        return tables.csv_frames(self.table, batch_rows=batch_rows, columns=columns)
 
 
 class ParquetSource(Source):
-    def __init__(self, path: Path) -> None:
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError(
-                f"{path}: reading Parquet needs pyarrow, which is not installed",
-                "pip install 'mlci[parquet]' (or pass a CSV file)",
-            ) from None
-        self.path = path
-        self.label = str(path)
-        try:
-            self.file = pq.ParquetFile(path)
-        except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ...
-            raise InputError(
-                f"{path}: cannot be read as Parquet ({error})", "check that it is a Parquet file"
-            ) from None
+    """A Parquet table opened (footer read, names checked) by `mlci.tables`."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.path = table.path
+        self.label = str(table.path)
+        self.file = table.parquet
 
     def kinds(self) -> dict[str, str]:
         schema = self.file.schema_arrow
@@ -424,14 +401,13 @@ class ParquetSource(Source):
         """The first rows of the text columns only: the other kinds follow from the schema
         (see `kinds.infer_kind`). None when there are none, so pandas is not imported."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         text = [n for n, kind in self.kinds().items() if kind == "string"]
         if not text:
             return None
         # Without pre-buffering only the pages of the first rows are read, not the
         # whole first row group of every column.
-        reader = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+        reader = tables.open_parquet(self.path, pre_buffer=False, buffer_size=1 << 20)
         for batch in reader.iter_batches(batch_size=rows, columns=text):
             return batch.to_pandas()
         return pa.table({n: pa.array([], pa.string()) for n in text}).to_pandas()
@@ -446,7 +422,6 @@ class ParquetSource(Source):
         rowwise: tuple[str, ...] = (),
     ) -> Iterator[Batch]:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         storage = self.kinds()
         # Category columns stored as text are read as dictionaries: counting them then
@@ -455,7 +430,7 @@ class ParquetSource(Source):
             n for n in wanted if storage.get(n) == "string" and wanted[n] == "categorical"
         ]
         # A buffered stream without pre-buffering reads a row group page by page.
-        reader = pq.ParquetFile(
+        reader = tables.open_parquet(
             self.path, read_dictionary=as_dictionary, pre_buffer=False, buffer_size=1 << 20
         )
         pool = pa.default_memory_pool()
@@ -522,18 +497,9 @@ def column_groups(
 
 
 def open_source(path: str | Path) -> Source:
-    """A Source for a CSV or Parquet file, chosen by its suffix."""
-    file = Path(path)
-    if not file.exists():
-        raise InputError(f"{file}: file not found", "check the path")
-    if file.is_dir():
-        raise InputError(f"{file}: is a folder, not a file", "pass a CSV or Parquet file")
-    name = file.name.lower()
-    if name.endswith(PARQUET_SUFFIXES):
-        return ParquetSource(file)
-    if name.endswith(CSV_SUFFIXES):
-        return CsvSource(file)
-    raise InputError(
-        f"{file}: unknown data format",
-        "use a .csv or .parquet file (or a profile written by `mlci drift profile`)",
-    )
+    """A Source for a CSV or Parquet file, opened by `mlci.tables`.
+
+    A file without data rows is refused: a profile or a check of it would mean nothing.
+    """
+    table = tables.open_table(path, require_rows=True)
+    return ParquetSource(table) if table.format == "parquet" else CsvSource(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mlci.drift.result import ColumnResult, DriftResult
-from mlci.markdown import table_cell
+from mlci.markdown import markdown_table
 
 
 def _number(value: float | None) -> str:
@@ -36,14 +36,34 @@ def statistic_value(column: ColumnResult) -> str:
     return text
 
 
+# How each column verdict is marked in the text output (5 wide).
+MARKS = {
+    "drift": "DRIFT",
+    "ok": "ok",
+    "insufficient data": "few",
+    "not compared": "n/a",
+    "skipped": "skip",
+}
+VERDICTS = {"drift": "drift detected", "no drift": "no dataset drift"}
+
+
 def headline(result: DriftResult) -> str:
-    verdict = "drift detected" if result.dataset_drift else "no dataset drift"
+    retrain = "retrain" if result.retrain.retrain else "no retraining"
+    few = len(result.insufficient)
+    if few and not result.compared:
+        return (
+            f"insufficient data: {few} of {few} columns have fewer than {result.min_count} "
+            f"values, none could be tested for drift; decision: {retrain}"
+        )
+    verdict = VERDICTS.get(result.verdict, result.verdict)
     drifted = len(result.drifted_columns)
     total = result.compared
-    retrain = "retrain" if result.retrain.retrain else "no retraining"
+    extra = ""
+    if few:
+        extra = f", {few} more with insufficient data (fewer than {result.min_count} values)"
     return (
         f"{verdict}: {drifted} of {total} columns drifted ({result.drift_share:.0%}, "
-        f"threshold {result.share_threshold:.0%}); decision: {retrain}"
+        f"threshold {result.share_threshold:.0%}){extra}; decision: {retrain}"
     )
 
 
@@ -54,8 +74,9 @@ def to_json(result: DriftResult) -> str:
 def to_text(result: DriftResult, limit: int = 20) -> str:
     lines = [headline(result)]
     for column in result.ranked()[:limit]:
-        mark = "DRIFT" if column.drifted else "ok"
-        notes = "; ".join(f.message for f in column.findings if f.severity != "info")
+        mark = MARKS[column.verdict]
+        shown = [f for f in column.findings if f.severity != "info" or mark == "skip"]
+        notes = "; ".join(f.message for f in shown)
         lines.append(f"  {mark:5} {column.name:24} {_statistic(column)}  {notes}".rstrip())
     if len(result.columns) > limit:
         lines.append(f"  ... and {len(result.columns) - limit} more columns (see --json/--md)")
@@ -68,7 +89,7 @@ def to_text(result: DriftResult, limit: int = 20) -> str:
 
 def to_markdown(result: DriftResult, limit: int = 50) -> str:
     """A summary for PR bodies and the step summary: verdict, decision, column table."""
-    icon = "🔴" if result.dataset_drift else "🟢"
+    icon = {"drift": "🔴", "no drift": "🟢"}.get(result.verdict, "🟡")
     lines = [
         "## Data drift",
         "",
@@ -90,19 +111,23 @@ def to_markdown(result: DriftResult, limit: int = 50) -> str:
             f"current {_number(perf['current'])}"
         )
         lines.append("")
-    lines += [
-        "| column | type | drift | test | statistic | threshold | PSI | findings |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for column in result.ranked()[:limit]:
         role = f" ({column.role})" if column.role != "feature" else ""
-        stat_text = statistic_value(column)
-        findings = "; ".join(f.message for f in column.findings)
-        lines.append(
-            f"| `{table_cell(column.name)}`{role} | {column.kind} | "
-            f"{'**yes**' if column.drifted else 'no'} | {column.test or '-'} | {stat_text} | "
-            f"{_number(column.threshold)} | {_number(column.psi)} | {table_cell(findings)} |"
+        rows.append(
+            [
+                f"`{column.name}`{role}",
+                column.kind,
+                "**yes**" if column.drifted else "no" if column.verdict == "ok" else column.verdict,
+                column.test or "-",
+                statistic_value(column),
+                _number(column.threshold),
+                _number(column.psi),
+                "; ".join(f.message for f in column.findings),
+            ]
         )
+    header = ["column", "type", "drift", "test", "statistic", "threshold", "PSI", "findings"]
+    lines.append(markdown_table(header, rows))
     if len(result.columns) > limit:
         lines.append(f"\n{len(result.columns) - limit} more columns are in the JSON report.")
     for note in result.notes:

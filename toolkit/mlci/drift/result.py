@@ -1,12 +1,39 @@
-"""What a drift check returns: frozen dataclasses and their versioned JSON form."""
+"""What a drift check returns: frozen dataclasses and their versioned JSON form.
+
+Every column gets one verdict (`ColumnResult.verdict`): "drift", "ok", "insufficient
+data" (fewer than `MIN_COUNT` finite values on a side: too few to test, neither drift
+nor ok), "not compared" (no statistic: an empty reference, an error) or "skipped" (text,
+identifiers, columns new in the current data). The dataset verdict (`DriftResult.verdict`)
+is "drift", "no drift" or "insufficient data". The JSON form is strict JSON: a float that
+is not finite is written as null (`json_safe`), never NaN or Infinity.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RESULT_SCHEMA = "mlci.drift-result/1"
+# See `mlci.resultschema`; the previous release wrote "mlci.drift-result/1" (version 1).
+RESULT_SCHEMA = "mlci.drift-result/v1"
+DECISION_SCHEMA = "mlci.retrain-decision/v1"  # the --decision file
 Severity = Literal["drift", "warning", "info"]
+Verdict = Literal["drift", "ok", "insufficient data", "not compared", "skipped"]
+# The fewest finite non-null values a column needs on each side to be tested for drift.
+MIN_COUNT = 30
+# Findings that mean the column was deliberately not compared.
+SKIPPED_CODES = frozenset({"skipped_text", "identifier", "new_column"})
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every float that is not finite replaced by None (JSON null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -28,14 +55,26 @@ class Side:
     nulls: int
     mean: float | None = None
     std: float | None = None
+    posinf: int = 0  # +inf and -inf values: neither in count nor in nulls
+    neginf: int = 0
+
+    @property
+    def infinite(self) -> int:
+        return self.posinf + self.neginf
 
     @property
     def null_share(self) -> float:
         return self.nulls / self.rows if self.rows else 0.0
 
+    @property
+    def infinite_share(self) -> float:
+        return self.infinite / self.rows if self.rows else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"rows": self.rows, "count": self.count, "nulls": self.nulls}
         out["null_share"] = round(self.null_share, 6)
+        out["posinf"] = self.posinf
+        out["neginf"] = self.neginf
         if self.mean is not None:
             out["mean"] = self.mean
             out["std"] = self.std
@@ -67,6 +106,24 @@ class ColumnResult:
         return self.test_drifted or any(f.severity == "drift" for f in self.findings)
 
     @property
+    def insufficient(self) -> bool:
+        """Too few values to test: neither drift nor ok (unless a finding is drift)."""
+        return not self.drifted and any(f.code == "insufficient_data" for f in self.findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.drifted:
+            return "drift"
+        codes = {f.code for f in self.findings}
+        if "insufficient_data" in codes:
+            return "insufficient data"
+        if codes & SKIPPED_CODES:
+            return "skipped"
+        if self.test is None or self.statistic is None or not math.isfinite(self.statistic):
+            return "not compared"
+        return "ok"
+
+    @property
     def score(self) -> float:
         """How far past (or short of) its threshold the column is; for ranking."""
         if self.statistic is None or self.threshold is None:
@@ -81,6 +138,7 @@ class ColumnResult:
             "name": self.name,
             "kind": self.kind,
             "role": self.role,
+            "verdict": self.verdict,
             "drifted": self.drifted,
             "test": self.test,
             "measure": self.measure,
@@ -122,11 +180,13 @@ class RetrainDecision:
     checks: tuple[RuleCheck, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "retrain": self.retrain,
-            "reasons": list(self.reasons),
-            "checks": [c.to_dict() for c in self.checks],
-        }
+        return json_safe(
+            {
+                "retrain": self.retrain,
+                "reasons": list(self.reasons),
+                "checks": [c.to_dict() for c in self.checks],
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -148,6 +208,26 @@ class DriftResult:
     performance: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    # Feature columns with too few values to test (verdict "insufficient data"); they
+    # are not in `compared` nor in the drift share.
+    insufficient: tuple[str, ...] = ()
+    min_count: int = MIN_COUNT
+
+    @property
+    def verdict(self) -> Literal["drift", "no drift", "insufficient data"]:
+        """The dataset verdict. It is "no drift" only when the columns that could not be
+        tested could not change it: all of them drifted, the share would stay below the
+        threshold; otherwise "insufficient data"."""
+        if self.dataset_drift:
+            return "drift"
+        if not self.insufficient:
+            return "no drift"
+        if not self.compared:
+            return "insufficient data"
+        worst = (len(self.drifted_columns) + len(self.insufficient)) / (
+            self.compared + len(self.insufficient)
+        )
+        return "insufficient data" if worst >= self.share_threshold else "no drift"
 
     @property
     def features(self) -> tuple[ColumnResult, ...]:
@@ -164,6 +244,9 @@ class DriftResult:
         return sorted(self.columns, key=lambda c: (-int(c.drifted), -c.score, c.name))
 
     def to_dict(self) -> dict[str, Any]:
+        return json_safe(self._to_dict())
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "schema": RESULT_SCHEMA,
             "reference": self.reference,
@@ -173,11 +256,14 @@ class DriftResult:
             "reference_is_profile": not self.exact,
             "sample": self.sample,
             "dataset": {
+                "verdict": self.verdict,
                 "drift_detected": self.dataset_drift,
                 "drift_share": self.drift_share,
                 "share_threshold": self.share_threshold,
                 "drifted_columns": list(self.drifted_columns),
                 "columns_compared": self.compared,
+                "insufficient_columns": list(self.insufficient),
+                "min_count": self.min_count,
                 "correction": self.correction,
                 "alpha": self.alpha,
             },

@@ -5,7 +5,9 @@ count of values equal to it (`at`), and for every open segment between two edges
 the two open ends below the first and above the last edge) the count and the sum of the
 values inside it. Counts and sums add up across batches, so current data can be
 streamed through `BinCounts.add` with bounded memory and the result is the same as if
-all the data had been counted at once. Everything a test needs (CDF values at the
+all the data had been counted at once. Infinite values are counted apart (`posinf`,
+`neginf`), like nulls: they are not in `count`, the moments or the segments, so every
+statistic is computed on the finite values. Everything a test needs (CDF values at the
 edges, within-segment integrals, coarse bins) is exact on these counts; see
 `distances.py` for what is bounded rather than exact.
 """
@@ -39,8 +41,20 @@ def quantile_levels(bins: int) -> np.ndarray:
     return np.unique(np.round(levels, 12))
 
 
+def finite_part(sorted_values: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The finite values of a sorted array (a view), and the counts of -inf and +inf.
+
+    Infinities sort to the two ends, so finding them is two binary searches.
+    """
+    low = int(np.searchsorted(sorted_values, -np.inf, side="right"))
+    high = int(np.searchsorted(sorted_values, np.inf, side="left"))
+    return sorted_values[low:high], low, int(sorted_values.size) - high
+
+
 def edges_from_sorted(sorted_values: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
-    """Edges at the order statistics nearest to the quantile levels (deduplicated)."""
+    """Edges at the order statistics nearest to the quantile levels of the finite values
+    (deduplicated)."""
+    sorted_values, _, _ = finite_part(sorted_values)
     if sorted_values.size == 0:
         return np.empty(0, dtype=np.float64)
     positions = np.round(quantile_levels(bins) * (sorted_values.size - 1)).astype(np.int64)
@@ -52,7 +66,8 @@ class BinCounts:
     """Counts of one numeric column on fixed edges; mutable while data streams in.
 
     `between[0]` is the open end below `edges[0]`, `between[i]` the segment
-    (edges[i-1], edges[i]) and `between[m]` the open end above the last edge.
+    (edges[i-1], edges[i]) and `between[m]` the open end above the last edge. `count`
+    is the number of finite values; infinities are in `posinf` and `neginf`.
     """
 
     edges: np.ndarray
@@ -65,6 +80,12 @@ class BinCounts:
     m2: float = 0.0  # sum of squared deviations from the mean (Chan et al. merge)
     minimum: float = float("inf")
     maximum: float = float("-inf")
+    posinf: int = 0
+    neginf: int = 0
+
+    @property
+    def infinite(self) -> int:
+        return self.posinf + self.neginf
 
     def __post_init__(self) -> None:
         m = self.edges.size
@@ -76,14 +97,18 @@ class BinCounts:
             self.sums = np.zeros(m + 1, dtype=np.float64)
 
     def add(self, values: np.ndarray, nulls: int = 0) -> None:
-        """Count a batch of non-null float64 values."""
+        """Count a batch of non-null float64 values (infinities are counted apart)."""
         self.nulls += int(nulls)
-        n = int(values.size)
-        if n == 0:
+        if values.size == 0:
             return
         # Sorting and then locating the few edges in the sorted batch is several times
         # faster than locating every value among the edges (numpy's sort is vectorised).
-        ordered = np.sort(values)
+        ordered, neginf, posinf = finite_part(np.sort(values))
+        self.neginf += neginf
+        self.posinf += posinf
+        n = int(ordered.size)
+        if n == 0:
+            return
         before = np.searchsorted(ordered, self.edges, side="left")
         upto = np.searchsorted(ordered, self.edges, side="right")
         # Boundaries of the runs: open segment 0, values at edge 0, open segment 1, ...
@@ -128,6 +153,8 @@ class BinCounts:
         self.between += other.between
         self.sums += other.sums
         self.nulls += other.nulls
+        self.posinf += other.posinf
+        self.neginf += other.neginf
         if other.count:
             self._merge_moments(other.count, other.mean, other.m2)
             self.minimum = min(self.minimum, other.minimum)

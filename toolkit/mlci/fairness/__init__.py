@@ -7,7 +7,6 @@ from mlci.fairness.gates import (
     FairnessReport,
     check_fairness,
     evaluate_gates,
-    validate_fairness_config,
 )
 from mlci.fairness.metrics import FairnessResult, FeatureFairness, GroupRow, compute_fairness
 
@@ -20,5 +19,4 @@ __all__ = [
     "check_fairness",
     "compute_fairness",
     "evaluate_gates",
-    "validate_fairness_config",
 ]

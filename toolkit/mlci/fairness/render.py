@@ -8,6 +8,7 @@ from typing import Any
 
 from mlci.fairness.gates import FairnessReport
 from mlci.fairness.metrics import FairnessResult, FeatureFairness
+from mlci.markdown import markdown_table
 
 
 def _fmt(value: float) -> str:
@@ -21,25 +22,16 @@ def _group_metrics(feature: FeatureFairness) -> list[str]:
 def group_table_markdown(feature: FeatureFairness) -> str:
     """One row per group, plus overall, min-max difference and ratio rows."""
     names = _group_metrics(feature)
-    lines = [
-        f"| {feature.feature} | count | " + " | ".join(names) + " |",
-        "|---|---:|" + "---:|" * len(names),
+    rows = [
+        [row.group, str(row.count), *(_fmt(row.values[n]) for n in names)] for row in feature.groups
     ]
-    for row in feature.groups:
-        cells = [row.group, str(row.count), *(_fmt(row.values[n]) for n in names)]
-        lines.append("| " + " | ".join(cells) + " |")
     total = sum(row.count for row in feature.groups)
-    lines.append(
-        "| **overall** | "
-        + str(total)
-        + " | "
-        + " | ".join(_fmt(feature.overall[n]) for n in names)
-        + " |"
-    )
+    rows.append(["**overall**", str(total), *(_fmt(feature.overall[n]) for n in names)])
     for kind in ("difference", "ratio"):
-        cells = [f"_{kind}_", "", *(_fmt(feature.spread[n][kind]) for n in names)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append([f"_{kind}_", "", *(_fmt(feature.spread[n][kind]) for n in names)])
+    return markdown_table(
+        [feature.feature, "count", *names], rows, align=["", *["right"] * (len(names) + 1)]
+    )
 
 
 def result_markdown(result: FairnessResult) -> str:
@@ -71,15 +63,20 @@ def report_markdown(report: FairnessReport) -> str:
         "",
     ]
     if report.gates:
-        lines += ["| gate | value | bound | result |", "|---|---:|---|---|"]
+        rows = []
         for gate in report.gates:
             where = f"{gate.feature}={gate.group}" if gate.group is not None else gate.feature
             sign = ">=" if gate.bound in ("min", "min_ratio") else "<="
-            lines.append(
-                f"| {gate.metric} {gate.bound} ({where}) | {_fmt(gate.value)} | "
-                f"{sign} {gate.threshold:g} | {'pass' if gate.passed else '**fail**'} |"
+            rows.append(
+                [
+                    f"{gate.metric} {gate.bound} ({where})",
+                    _fmt(gate.value),
+                    f"{sign} {gate.threshold:g}",
+                    "pass" if gate.passed else "**fail**",
+                ]
             )
-        lines.append("")
+        header = ["gate", "value", "bound", "result"]
+        lines += [markdown_table(header, rows, align=["", "right", "", ""]), ""]
     return "\n".join(lines) + "\n" + result_markdown(result)
 
 
@@ -113,4 +110,6 @@ def report_json(report: FairnessReport) -> dict[str, Any]:
             return [clean(v) for v in value]
         return value
 
-    return clean({"passed": report.passed, **asdict(report)})
+    from mlci.resultschema import schema_name
+
+    return clean({"schema": schema_name("fairness"), "passed": report.passed, **asdict(report)})

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.github.client import GitHubClient, is_status
+from mlci.markdown import GITHUB_COMMENT_LIMIT, cap_markdown
 
 if TYPE_CHECKING:
     from github.IssueComment import IssueComment
 
     from mlci.github.outbox import Outbox
 
-# GitHub refuses comment bodies over 65536 characters (check run summaries: 65535).
-COMMENT_LIMIT = 65536
+COMMENT_LIMIT = GITHUB_COMMENT_LIMIT
 
 
 def marker(key: str) -> str:
@@ -32,23 +32,8 @@ def marker(key: str) -> str:
 
 
 def fit_body(body: str, limit: int = COMMENT_LIMIT) -> str:
-    """`body` cut at a line boundary to fit `limit` characters, with a note saying so.
-
-    An open ``` fence is closed so the rest of the comment does not render as code.
-    """
-    if len(body) <= limit:
-        return body
-    note = (
-        f"\n\n> [!NOTE]\n> Cut at {{kept}} of {len(body)} characters: GitHub allows "
-        f"{limit}. The full report is in the job summary and artifacts.\n"
-    )
-    budget = limit - len(note) - len("\n```") - 20
-    cut = body.rfind("\n", 0, budget)
-    kept = body[: cut if cut > budget // 2 else budget]
-    fences = sum(1 for line in kept.splitlines() if line.lstrip().startswith("```"))
-    if fences % 2:
-        kept += "\n```"
-    return kept + note.format(kept=len(kept))
+    """`body` cut to fit `limit` characters by `mlci.markdown.cap_markdown`, the one cap."""
+    return cap_markdown(body, limit, "The full report is in the job summary and artifacts.")[0]
 
 
 def sticky_body(key: str, body: str, limit: int = COMMENT_LIMIT) -> str:

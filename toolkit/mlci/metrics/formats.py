@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 from typing import Any
+
+from mlci.documents import parse_json_text, parse_yaml_text
 
 Parser = Callable[[str], Any]
 
@@ -37,23 +38,15 @@ def parser_for(path: str) -> Parser:
 
 @parser(".json")
 def parse_json(text: str) -> Any:
-    try:
-        # Python's json accepts NaN and Infinity, which training scripts do write.
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"invalid JSON at line {error.lineno} column {error.colno}") from None
+    # The one JSON parser: NaN and Infinity are accepted (training scripts write them),
+    # nesting deeper than documents.MAX_DEPTH is refused.
+    return parse_json_text(text)
 
 
 @parser(".yaml", ".yml")
 def parse_yaml(text: str) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"invalid YAML{where}") from None
+    # The one YAML parser: duplicate keys, alias bombs and absurd nesting are refused.
+    return parse_yaml_text(text)
 
 
 def _number(text: str) -> int | float | str:

@@ -1,7 +1,9 @@
 """Load metric and param files from the work tree or from a git ref.
 
 One unreadable file never hides the others: each `MetricFile` carries either its
-values or its error, and the caller decides whether an error is fatal.
+values or its error, and the caller decides whether an error is fatal. A metrics file
+must hold a mapping of names to values at its top level; an empty metrics file is an
+error (a training script that crashed before writing), an empty params file is not.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 from mlci.gitutil import GitError, show_file
 from mlci.metrics.flatten import Scalar, flatten
 from mlci.metrics.formats import parser_for
+from mlci.output import remember_input
+
+_KIND_NAMES = {"metrics": "metric names", "params": "param names"}
 
 
 @dataclass(frozen=True)
@@ -48,44 +53,100 @@ class MetricSet:
                     out[name] = value
         return out
 
+    def origin(self, name: str) -> str | None:
+        """The file a `merged()` name comes from (`path:name` or a bare unique name)."""
+        for file in self.files:
+            if name in file.values or (
+                name.startswith(f"{file.path}:") and name[len(file.path) + 1 :] in file.values
+            ):
+                return file.path
+        return None
 
-def parse_metric_text(path: str, text: str) -> MetricFile:
+
+def _kind_of_top(data: object) -> str:
+    if isinstance(data, (list, tuple)):
+        return "a list"
+    if isinstance(data, str):
+        return "a string"
+    if isinstance(data, bool):
+        return "a boolean"
+    if isinstance(data, (int, float)):
+        return "a number"
+    return f"a {type(data).__name__}"
+
+
+def parse_metric_text(path: str, text: str, kind: str = "metrics") -> MetricFile:
+    """Parse and flatten one file's text; every problem is the MetricFile's `error`."""
+    if not text.strip():
+        if kind == "params":
+            return MetricFile(path, {})
+        return MetricFile(
+            path, error=f"{path}: the file is empty, expected metric names and values"
+        )
     try:
         data = parser_for(path)(text)
     except ValueError as error:
         return MetricFile(path, error=f"{path}: {error}")
-    if data is None:
-        return MetricFile(path, {})
+    if data is None:  # a YAML file of comments only
+        if kind == "params":
+            return MetricFile(path, {})
+        return MetricFile(
+            path, error=f"{path}: the file is empty, expected metric names and values"
+        )
+    if not isinstance(data, dict):
+        return MetricFile(
+            path,
+            error=f"{path}: expected a mapping of {_KIND_NAMES.get(kind, 'names')} to values "
+            f"at the top level, found {_kind_of_top(data)}",
+        )
     return MetricFile(path, flatten(data))
 
 
-def _read(path: str, cwd: Path, ref: str | None) -> MetricFile:
-    if ref is not None:
-        try:
-            raw = show_file(cwd, ref, path)
-        except GitError as error:
-            return MetricFile(path, error=f"{path} at {ref}: {error}", missing=True)
-    else:
-        file = cwd / path
-        if not file.exists():
-            return MetricFile(path, error=f"{path}: file not found", missing=True)
-        try:
-            raw = file.read_bytes()
-        except OSError as error:
-            return MetricFile(path, error=f"{path}: cannot be read ({error.strerror})")
+def read_metric_file(file: Path, label: str, kind: str = "metrics") -> MetricFile:
+    """A metrics (or params) file of the work tree, filed under `label`."""
+    remember_input(file)
+    if not file.exists():
+        return MetricFile(label, error=f"{label}: file not found", missing=True)
+    if file.is_dir():
+        return MetricFile(label, error=f"{label}: is a folder, not a file")
+    try:
+        raw = file.read_bytes()
+    except OSError as error:
+        return MetricFile(label, error=f"{label}: cannot be read ({error.strerror})")
+    return _decode(label, raw, kind)
+
+
+def _decode(path: str, raw: bytes, kind: str) -> MetricFile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return MetricFile(path, error=f"{path}: not UTF-8 text")
-    return parse_metric_text(path, text)
+    return parse_metric_text(path, text, kind)
+
+
+def _read(path: str, cwd: Path, ref: str | None, kind: str) -> MetricFile:
+    if ref is None:
+        return read_metric_file(cwd / path, path, kind)
+    where = ref
+    try:
+        raw = show_file(cwd, ref, path)
+    except GitError as error:
+        return MetricFile(path, error=f"{path} at {where}: {error}", missing=True)
+    parsed = _decode(path, raw, kind)
+    if parsed.error:  # name the ref: the work tree's file may be fine
+        return MetricFile(path, error=f"{path} at {where}: {parsed.error[len(path) + 2 :]}")
+    return parsed
 
 
 def load_metrics(paths: Iterable[str], cwd: str | Path, ref: str | None = None) -> MetricSet:
     """Load each file (relative to cwd) from the work tree, or as committed at `ref`."""
     root = Path(cwd)
-    files = tuple(_read(str(p), root, ref) for p in paths)
+    files = tuple(_read(str(p), root, ref, "metrics") for p in paths)
     return MetricSet(files, source=ref or "workspace")
 
 
-# Params files have the same formats; the name says which side of the diff they are.
-load_params = load_metrics
+def load_params(paths: Iterable[str], cwd: str | Path, ref: str | None = None) -> MetricSet:
+    """Like load_metrics, for params files (same formats; an empty file has no params)."""
+    root = Path(cwd)
+    files = tuple(_read(str(p), root, ref, "params") for p in paths)
+    return MetricSet(files, source=ref or "workspace")

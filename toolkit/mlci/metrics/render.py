@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlci.markdown import markdown_table
 from mlci.metrics.diff import MetricChange, MetricsDiff, is_number
 from mlci.metrics.flatten import Scalar
 
@@ -85,17 +86,6 @@ def table_rows(
             ]
         rows.append(row)
     return header, rows
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or " "
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |"]
-    lines.append("|" + "|".join("---" for _ in header) + "|")
-    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def render_markdown(diff: MetricsDiff, *, precision: int = 4, show_all: bool = False) -> str:

@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mlci.gitutil import rev_parse
-from mlci.metrics.load import MetricFile, MetricSet, load_metrics, parse_metric_text
+from mlci.metrics.load import (
+    MetricFile,
+    MetricSet,
+    load_metrics,
+    load_params,
+    read_metric_file,
+)
 
 WORKSPACE = "workspace"
 
@@ -18,21 +24,20 @@ def side_exists(spec: str | None, cwd: str | Path) -> bool:
     return (Path(cwd) / spec).is_file() or rev_parse(Path(cwd), spec) is not None
 
 
-def load_side(spec: str | None, paths: Sequence[str], cwd: str | Path) -> MetricSet:
+def load_side(
+    spec: str | None, paths: Sequence[str], cwd: str | Path, kind: str = "metrics"
+) -> MetricSet:
     """`spec` None or "workspace": files in cwd; an existing file: that file, filed under
-    the first of `paths` so it lines up; anything else: a git ref (read with git show)."""
+    the first of `paths` so it lines up; anything else: a git ref (read with git show).
+    `kind` "params" reads params files (an empty one has no params, not an error)."""
     root = Path(cwd)
+    load = load_params if kind == "params" else load_metrics
     if spec is None or spec == WORKSPACE:
-        return load_metrics(paths, root)
+        return load(paths, root)
     file = root / spec
     if file.is_file():
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            return MetricSet((MetricFile(spec, error=f"{spec}: cannot be read ({error})"),), spec)
-        parsed = parse_metric_text(spec, text)
         label = paths[0] if len(paths) == 1 else spec
-        return MetricSet((MetricFile(label, parsed.values, parsed.error),), spec)
+        return MetricSet((read_metric_file(file, label, kind),), spec)
     if rev_parse(root, spec) is None:
         return MetricSet(
             tuple(
@@ -40,4 +45,4 @@ def load_side(spec: str | None, paths: Sequence[str], cwd: str | Path) -> Metric
             ),
             spec,
         )
-    return load_metrics(paths, root, ref=spec)
+    return load(paths, root, ref=spec)

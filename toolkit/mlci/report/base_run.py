@@ -9,12 +9,12 @@ run whose data the pull request's data is compared with.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from mlci.errors import MlciError
+from mlci.documents import parse_json_text
+from mlci.errors import InputError
 from mlci.gitutil import GitError, list_dir, show_file
-from mlci.train.record import RUNS_DIR, RunRecord
+from mlci.train.record import RUNS_DIR, RunRecord, parse_run
 from mlci.validate.baseline import Baseline
 
 # Reading stops at the first successful record, newest first; this bounds the failures.
@@ -31,9 +31,10 @@ def committed_run(root: Path, commit: str) -> RunRecord | None:
     ]
     # Ids start with the UTC start time, so names sort by age.
     for name in sorted(names, reverse=True)[:_MAX_READS]:
-        try:
-            record = RunRecord.from_dict(json.loads(show_file(root, commit, name)))
-        except (GitError, MlciError, ValueError, KeyError, TypeError):
+        try:  # the one JSON parser, the one shape check of records
+            data = parse_json_text(show_file(root, commit, name).decode())
+            record = parse_run(data, f"{commit}:{name}")  # schema checked too
+        except (GitError, ValueError, InputError):  # UnicodeDecodeError is a ValueError
             continue  # a malformed record is skipped, as `mlci runs list` does
         if record.succeeded:
             return record

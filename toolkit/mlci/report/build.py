@@ -10,20 +10,24 @@ from typing import Any
 from mlci.config.schema import MlciConfig
 from mlci.data.diff import ManifestDiff, diff_manifests
 from mlci.data.lineage import Manifest, manifest_to_dict
+from mlci.data.quality import QualityReport
+from mlci.data.render import quality_json, read_data_check
 from mlci.gitutil import git_state
+from mlci.markdown import GITHUB_COMMENT_LIMIT, MARKER_ROOM, cap_markdown
 from mlci.metrics.diff import MetricsDiff, diff_metrics, diff_params
-from mlci.metrics.load import MetricSet, load_metrics
+from mlci.metrics.load import MetricSet, load_metrics, load_params
 from mlci.metrics.render import diff_to_dict, json_value
 from mlci.report.base_run import base_run
-from mlci.report.cap import GITHUB_COMMENT_LIMIT, cap_markdown
 from mlci.report.links import ReportLinks
-from mlci.report.markdown import ReportSection, compose, lineage_section
+from mlci.report.parts import ReportInputs, ReportSection
 from mlci.report.plots import PlotPair, load_plots
+from mlci.report.sections import BuiltSection, build_sections, sections_markdown
 from mlci.train.hashing import digest_path
 from mlci.train.record import FileDigest, RunRecord, find_run_for_commit, run_folder
 from mlci.train.run import lineage_of
 from mlci.validate.baseline import Baseline, resolve_baseline
-from mlci.validate.gates import GateReport, evaluate_gates
+from mlci.validate.gates import GateReport
+from mlci.validate.run import check_gates
 
 HEAD_LABEL = "HEAD"
 
@@ -45,9 +49,14 @@ class Report:
     errors: tuple[str, ...]
     data_manifest: Manifest | None = None
     data_diff: ManifestDiff | None = None  # base run's manifest -> data_manifest
+    data_check: tuple[QualityReport, ...] | None = None  # from `mlci data check --json`
+    sections: tuple[BuiltSection, ...] = ()  # what render_html renders, as the markdown
 
     def to_dict(self) -> dict[str, Any]:
+        from mlci.resultschema import schema_name
+
         return {
+            "schema": schema_name("report"),
             "gate_passed": self.gate_passed,
             "failed_gates": list(self.gates.failed_metrics),
             "baseline": {
@@ -55,6 +64,7 @@ class Report:
                 "description": self.baseline.description,
                 "ref": self.baseline.ref,
                 "commit": self.baseline.commit,
+                "problem": self.baseline.problem,  # why it is unusable; None when usable
             },
             "gates": [
                 {**asdict(r), "value": json_value(r.value), "baseline": json_value(r.baseline)}
@@ -72,6 +82,8 @@ class Report:
                 if self.data_diff is not None
                 else None
             ),
+            "data_check": (quality_json(self.data_check) if self.data_check is not None else None),
+            "sections": [s.name for s in self.sections],
             "errors": list(self.errors),
             "truncated": self.truncated,
         }
@@ -95,6 +107,7 @@ def report_from_parts(
     base_record: RunRecord | None = None,
     links: ReportLinks | None = None,
     sections: Sequence[ReportSection] = (),
+    data_check: Sequence[QualityReport] | None = None,
     max_chars: int = GITHUB_COMMENT_LIMIT,
 ) -> Report:
     """Render from values already loaded (what build_report and the benchmark use).
@@ -109,12 +122,7 @@ def report_from_parts(
         _relabel(baseline.metrics, base_label), _relabel(head_metrics, HEAD_LABEL), config.metrics
     )
     params = diff_params(_relabel(baseline.params, base_label), _relabel(head_params, HEAD_LABEL))
-    gates = evaluate_gates(
-        config.validate.gates,
-        head_metrics.merged(),
-        baseline.metrics.merged() if baseline.metrics is not None else None,
-        config.metrics,
-    )
+    gates = check_gates(config, head_metrics, baseline)
     base_manifest = base_record.data_manifest if base_record is not None else None
     data_diff = (
         diff_manifests(base_manifest, data_manifest)
@@ -126,27 +134,34 @@ def report_from_parts(
         + [e for e in (*metrics.errors, *params.errors) if not e.startswith("head: ")]
         + [p.error for p in plots if p.error]
     )
-    full = compose(
+    inputs = ReportInputs(
+        title=f"mlci report for {config.project}",
+        precision=config.metrics.precision,
+        baseline=baseline,
         gates=gates,
         metrics=metrics,
         params=params,
-        baseline=baseline,
-        plots=plots,
-        lineage=lineage_section(
-            model, data, base_record, head_record, manifest=data_manifest, diff=data_diff
-        ),
+        plots=tuple(plots),
+        model=model,
+        data=tuple(data),
+        head_record=head_record,
+        base_record=base_record,
+        data_manifest=data_manifest,
+        data_diff=data_diff,
         links=links,
-        precision=config.metrics.precision,
         errors=errors,
-        sections=sections,
-        title=f"mlci report for {config.project}",
+        data_check=tuple(data_check) if data_check is not None else None,
+        extra=tuple(sections),
     )
+    built = build_sections(inputs)
+    full = sections_markdown(built)
     pointer = (
         f"[Full report]({links.full_report_url})"
         if links.full_report_url
         else "The full report is `report.md` in the workflow's artifacts."
     )
-    capped, truncated = cap_markdown(full, max_chars, pointer)
+    # The sticky comment adds its marker line: leave room so it is not cut a second time.
+    capped, truncated = cap_markdown(full, max_chars - MARKER_ROOM, pointer)
     return Report(
         capped,
         full,
@@ -163,6 +178,8 @@ def report_from_parts(
         errors,
         data_manifest,
         data_diff,
+        inputs.data_check,
+        built,
     )
 
 
@@ -174,22 +191,26 @@ def build_report(
     baseline_file: str | None = None,
     links: ReportLinks | None = None,
     sections: Sequence[ReportSection] = (),
+    data_check: str | Path | None = None,
     max_chars: int = GITHUB_COMMENT_LIMIT,
 ) -> Report:
     """The report for the work tree in `cwd` against `base_ref` (or `baseline_file`).
 
-    The baseline is resolved as `mlci.validate.resolve_baseline` documents; a
-    missing baseline gives a report without comparison, not an error.
+    The baseline is resolved by `mlci.validate.resolve_baseline` (the one resolver):
+    an unknown base ref or a malformed baseline file is an InputError; a base with no
+    usable metrics gives a report without comparison that says why, and gates that
+    need a baseline fail as invalid unless they set `allow_missing_baseline`. `data_check`
+    is the JSON file `mlci data check --json` wrote (relative to `cwd`); its results
+    become the "Data checks" section.
     """
     root = Path(cwd)
     head_metrics = load_metrics(config.train.metrics, root)
-    head_params = load_metrics([config.train.params] if config.train.params else [], root)
+    head_params = load_params([config.train.params] if config.train.params else [], root)
     baseline = resolve_baseline(config, root, base_ref, baseline_file)
     plot_dir = run_folder(root, baseline.record.id) if baseline.record is not None else None
     if plot_dir is not None and not plot_dir.is_dir():
         plot_dir = None
-    plot_ref = baseline.commit or (base_ref if base_ref and baseline.source != "none" else None)
-    plots = load_plots(config.train.plots, root, plot_ref, plot_dir)
+    plots = load_plots(config.train.plots, root, baseline.commit, plot_dir)
     commit = git_state(root).commit
     head_record = find_run_for_commit(root, commit) if commit else None
     manifest: Manifest | None
@@ -213,5 +234,6 @@ def build_report(
         base_record=base_run(root, baseline),
         links=links,
         sections=sections,
+        data_check=read_data_check(root / data_check) if data_check is not None else None,
         max_chars=max_chars,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from mlci.metrics.render import markdown_table
+from mlci.markdown import markdown_table
 from mlci.report.plots import PlotData, PlotPair, resample
 
 GRID_POINTS = 11

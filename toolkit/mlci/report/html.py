@@ -1,88 +1,171 @@
-"""A standalone HTML report: one file, images embedded as base64 PNG."""
+"""A standalone HTML report: one file, images embedded as base64 PNG.
+
+The page is the jinja2 template `templates/report.html.j2` (autoescaped); its body is
+the HTML fragment of each section of `mlci.report.sections`, in order. Fragments are
+built here with `html.escape` on every value (`table`, `para`), so a metric or column
+named `<script>` shows as text.
+"""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-from mlci.metrics.render import VERDICT_TEXT, table_rows
-from mlci.report.build import Report
-from mlci.report.png import plot_pngs
+from mlci.data.quality import QualityReport
+from mlci.metrics.render import VERDICT_TEXT, format_value, table_rows
+from mlci.report.links import ReportLinks
+from mlci.report.parts import ReportInputs, ReportSection
 
-_STYLE = """
-body{font:14px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d0d7de;padding:4px 8px}
-th{background:#f6f8fa}.better{color:#1a7f37}.worse{color:#cf222e}.fail{color:#cf222e}
-.pass{color:#1a7f37}.skip{color:#656d76}img{max-width:100%}code{background:#f6f8fa}
-"""
+if TYPE_CHECKING:
+    from mlci.report.build import Report
 
 
-def _table(header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence[str] | None = None
+) -> str:
+    """An HTML table of plain-text cells (escaped); `classes` gives each body row a class."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
-        css = f' class="{classes[i]}"' if classes and classes[i] else ""
+        css = f' class="{escape(classes[i])}"' if classes and classes[i] else ""
         body.append(f"<tr{css}>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def render_html(report: Report, title: str = "mlci report") -> str:
-    """The whole report as one HTML page; plots as PNG when matplotlib is installed."""
-    precision = 4
-    parts = [f"<h1>{escape(title)}</h1>"]
-    verdict = "passed" if report.gate_passed else "failed"
-    failed = ", ".join(report.gates.failed_metrics)
-    parts.append(
-        f'<p class="{"pass" if report.gate_passed else "fail"}"><strong>Gates {verdict}'
-        f"{': ' + escape(failed) if failed else ''}</strong></p>"
-    )
-    parts.append(f"<p>Baseline: {escape(report.baseline.description)}</p>")
-    for error in report.errors:
-        parts.append(f'<p class="fail">{escape(error)}</p>')
-    if report.gates.results:
-        parts.append("<h2>Gates</h2>")
-        rows = [
-            [r.metric, r.rule, str(r.threshold), str(r.value), r.status, r.message]
-            for r in report.gates.results
+def para(text: str, css: str = "") -> str:
+    """A paragraph of plain text (escaped)."""
+    return f'<p class="{escape(css)}">{escape(text)}</p>' if css else f"<p>{escape(text)}</p>"
+
+
+def heading(text: str, level: int = 2) -> str:
+    return f"<h{level}>{escape(text)}</h{level}>"
+
+
+# -- section renderers (registered in mlci.report.sections) ------------------------------
+def summary_html(inputs: ReportInputs) -> str:
+    passed = inputs.gates.passed
+    failed = ", ".join(inputs.gates.failed_metrics)
+    verdict = f"Gates {'passed' if passed else 'failed'}" + (f": {failed}" if failed else "")
+    parts = [
+        f'<p class="{"pass" if passed else "fail"}"><strong>{escape(verdict)}</strong></p>',
+        para(f"Baseline: {inputs.baseline.description}"),
+    ]
+    if not inputs.baseline.found:
+        parts.append(para("Metrics are shown without a comparison; see the gates for baselines."))
+    parts += [para(error, "fail") for error in inputs.errors]
+    return "\n".join(parts)
+
+
+def gates_html(inputs: ReportInputs) -> str:
+    precision = inputs.precision
+    rows = [
+        [
+            r.metric,
+            r.rule,
+            "-" if r.threshold is None else format_value(r.threshold, precision),
+            format_value(r.value, precision),
+            r.status,
+            r.message,
         ]
+        for r in inputs.gates.results
+    ]
+    header = ["Metric", "Gate", "Threshold", "Value", "Result", "Detail"]
+    return heading("Gates") + table(header, rows, [r.status for r in inputs.gates.results])
+
+
+def metrics_html(inputs: ReportInputs) -> str:
+    header, rows = table_rows(
+        inputs.metrics, precision=inputs.precision, show_all=True, marks=VERDICT_TEXT
+    )
+    return heading("Metrics") + table(header, rows, [r[-1] for r in rows])
+
+
+def params_html(inputs: ReportInputs) -> str:
+    header, rows = table_rows(inputs.params, precision=inputs.precision, marks=VERDICT_TEXT)
+    return heading("Params") + (table(header, rows) if rows else para("No params changed."))
+
+
+def plots_html(inputs: ReportInputs) -> str:
+    from mlci.report.png import plot_pngs
+
+    parts = [heading("Plots")]
+    images = plot_pngs(inputs.plots, inputs.base_label)
+    if not images:
+        parts.append("<p>Install <code>mlci[report]</code> (matplotlib) for images.</p>")
+    for pair in inputs.plots:
+        parts.append(heading(pair.title, 3))
+        if pair.error:
+            parts.append(para(pair.error, "fail"))
+        elif pair.path in images:
+            data = base64.b64encode(images[pair.path]).decode("ascii")
+            parts.append(f'<img alt="{escape(pair.title)}" src="data:image/png;base64,{data}">')
+    return "\n".join(parts)
+
+
+def lineage_html(inputs: ReportInputs) -> str:
+    rows = []
+    if inputs.model is not None:
+        model = inputs.model
+        rows.append(["model", model.path, model.sha256 or "missing", str(model.size)])
+    rows += [["data", d.path, d.sha256 or "missing", str(d.size)] for d in inputs.data]
+    body = table(["Kind", "Path", "SHA-256", "Bytes"], rows) if rows else para("None.")
+    return heading("Data and lineage") + body
+
+
+def data_check_html(reports: Sequence[QualityReport]) -> str:
+    passed = all(r.passed for r in reports)
+    parts = [heading(f"Data checks {'passed' if passed else 'failed'}")]
+    for report in reports:
+        verdict = "passed" if report.passed else f"{report.failed_checks} failed"
         parts.append(
-            _table(
-                ["Metric", "Gate", "Threshold", "Value", "Result", "Detail"],
-                rows,
-                [r.status for r in report.gates.results],
+            para(
+                f"{report.path}: {report.rows} rows, {len(report.columns)} columns, "
+                f"{report.checks} checks, {verdict}",
+                "pass" if report.passed else "fail",
             )
         )
-    parts.append("<h2>Metrics</h2>")
-    header, rows = table_rows(
-        report.metrics, precision=precision, show_all=True, marks=VERDICT_TEXT
+        if report.failures:
+            rows = [
+                [
+                    f.column if f.column is not None else "(file)",
+                    f.check,
+                    str(f.count),
+                    f.message,
+                    ", ".join(f.sample),
+                    ", ".join(map(str, f.rows)),
+                ]
+                for f in report.failures
+            ]
+            header = ["Column", "Check", "Failing", "Problem", "Sample values", "Rows"]
+            parts.append(table(header, rows))
+    return "\n".join(parts)
+
+
+def extra_html(sections: Sequence[ReportSection]) -> str:
+    """Sections given as finished markdown: shown as their text."""
+    return "\n".join(
+        heading(s.title) + f"<pre>{escape(s.markdown.strip())}</pre>" for s in sections
     )
-    parts.append(_table(header, rows, [r[-1] for r in rows]))
-    parts.append("<h2>Params</h2>")
-    header, rows = table_rows(report.params, precision=precision, marks=VERDICT_TEXT)
-    parts.append(_table(header, rows) if rows else "<p>No params changed.</p>")
-    if report.plots:
-        parts.append("<h2>Plots</h2>")
-        images = plot_pngs(report.plots, report.baseline.ref or "base")
-        if not images:
-            parts.append("<p>Install <code>mlci[report]</code> (matplotlib) for images.</p>")
-        for pair in report.plots:
-            parts.append(f"<h3>{escape(pair.title)}</h3>")
-            if pair.error:
-                parts.append(f'<p class="fail">{escape(pair.error)}</p>')
-            elif pair.path in images:
-                data = base64.b64encode(images[pair.path]).decode("ascii")
-                parts.append(f'<img alt="{escape(pair.title)}" src="data:image/png;base64,{data}">')
-    parts.append("<h2>Data and lineage</h2>")
-    rows = []
-    if report.model is not None:
-        rows.append(
-            ["model", report.model.path, report.model.sha256 or "missing", str(report.model.size)]
+
+
+def links_html(links: ReportLinks) -> str:
+    items = [
+        f'<li><a href="{escape(url)}">{escape(name)}</a></li>'
+        for name, url in (
+            ("Workflow run", links.run_url),
+            ("Artifacts (models, plots, full report)", links.artifacts_url),
+            ("Full report", links.full_report_url),
         )
-    rows += [["data", d.path, d.sha256 or "missing", str(d.size)] for d in report.data]
-    parts.append(_table(["Kind", "Path", "SHA-256", "Bytes"], rows) if rows else "<p>None.</p>")
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-        + "\n".join(parts)
-        + "\n</body></html>\n"
-    )
+        if url
+    ]
+    return heading("Links") + "<ul>" + "".join(items) + "</ul>"
+
+
+def render_html(report: Report, title: str = "mlci report") -> str:
+    """The whole report as one HTML page; plots as PNG when matplotlib is installed."""
+    from mlci.report.pages import render_page
+
+    sections = [{"name": s.name, "html": s.to_html()} for s in report.sections]
+    return render_page("report.html.j2", title=title, sections=sections)

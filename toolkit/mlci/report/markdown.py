@@ -1,34 +1,26 @@
-"""Compose the pull-request comment from the parts of a report.
+"""The markdown of each report section (the order lives in `mlci.report.sections`).
 
-Order follows what a reviewer asks first: may it ship (verdict and gates), by how
-much did it change (metrics), why (params), what it looks like (plots), on what
-data (lineage), where is the rest (links).
+Each `*_markdown` function takes what its section's build function returned and gives
+the section's markdown, its `###` heading included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mlci.data.diff import ManifestDiff
 from mlci.data.lineage import FileRecord, Manifest
+from mlci.data.quality import QualityReport
+from mlci.markdown import markdown_table
 from mlci.metrics.diff import MetricsDiff
-from mlci.metrics.render import format_value, markdown_table, render_markdown
+from mlci.metrics.render import format_value, render_markdown
 from mlci.report.charts import plot_markdown
 from mlci.report.links import ReportLinks
-from mlci.report.plots import PlotPair
+from mlci.report.parts import ReportInputs, ReportSection
 from mlci.train.record import FileDigest, RunRecord
 from mlci.validate.baseline import Baseline
 from mlci.validate.gates import GateReport
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    """A section another part of mlci adds (drift, data checks, fairness)."""
-
-    title: str
-    markdown: str
 
 
 def headline(gates: GateReport, metrics: MetricsDiff, baseline: Baseline) -> str:
@@ -220,47 +212,64 @@ def links_section(links: ReportLinks) -> str:
     return "\n".join(items)
 
 
-def compose(
-    *,
-    gates: GateReport,
-    metrics: MetricsDiff,
-    params: MetricsDiff,
-    baseline: Baseline,
-    plots: Sequence[PlotPair],
-    lineage: str,
-    links: ReportLinks,
-    precision: int,
-    errors: Sequence[str] = (),
-    sections: Sequence[ReportSection] = (),
-    title: str = "mlci report",
-) -> str:
-    out = [headline(gates, metrics, baseline), ""]
-    out.append(f"**{title}** · baseline: {baseline.description}")
-    if not baseline.found:
-        out.append("\n⚠️ Metrics are shown without a comparison; drop gates were skipped.")
-    if errors:
-        out.append("\n" + "\n".join(f"⚠️ `{e}`" for e in errors))
-    if gates.results:
-        out += ["", "### Gates", "", gates_table(gates, precision)]
-    out += ["", "### Metrics", ""]
-    if baseline.found:
-        out.append(render_markdown(metrics, precision=precision, show_all=True))
+# -- section renderers (registered in mlci.report.sections) ------------------------------
+def summary_markdown(inputs: ReportInputs) -> str:
+    out = [headline(inputs.gates, inputs.metrics, inputs.baseline), ""]
+    out.append(f"**{inputs.title}** · baseline: {inputs.baseline.description}")
+    if not inputs.baseline.found:
+        out.append("\n⚠️ Metrics are shown without a comparison; see the gates for baseline rules.")
+    if inputs.errors:
+        out.append("\n" + "\n".join(f"⚠️ `{e}`" for e in inputs.errors))
+    return "\n".join(out)
+
+
+def gates_markdown(inputs: ReportInputs) -> str:
+    return "### Gates\n\n" + gates_table(inputs.gates, inputs.precision)
+
+
+def metrics_markdown(inputs: ReportInputs) -> str:
+    if inputs.baseline.found:
+        table = render_markdown(inputs.metrics, precision=inputs.precision, show_all=True)
     else:
-        out.append(_head_only_table(metrics, precision))
-    out += ["", "### Params", ""]
-    if not baseline.found:
-        out.append("_No baseline to compare params with._")
-    else:
-        out.append(render_markdown(params, precision=precision))
-    if plots:
-        out += ["", "### Plots"]
-        label = baseline.ref or "base"
-        for pair in plots:
-            out += ["", f"#### {pair.title}", "", plot_markdown(pair, label, links.assets_url)]
-    out += ["", "### Data and lineage", "", lineage]
-    for section in sections:
-        out += ["", f"### {section.title}", "", section.markdown.strip()]
-    link_text = links_section(links)
-    if link_text:
-        out += ["", "### Links", "", link_text]
-    return "\n".join(out).rstrip() + "\n"
+        table = _head_only_table(inputs.metrics, inputs.precision)
+    return "### Metrics\n\n" + table
+
+
+def params_markdown(inputs: ReportInputs) -> str:
+    if not inputs.baseline.found:
+        return "### Params\n\n_No baseline to compare params with._"
+    return "### Params\n\n" + render_markdown(inputs.params, precision=inputs.precision)
+
+
+def plots_markdown(inputs: ReportInputs) -> str:
+    out = ["### Plots"]
+    for pair in inputs.plots:
+        chart = plot_markdown(pair, inputs.base_label, inputs.links.assets_url)
+        out += ["", f"#### {pair.title}", "", chart]
+    return "\n".join(out)
+
+
+def lineage_markdown(inputs: ReportInputs) -> str:
+    text = lineage_section(
+        inputs.model,
+        inputs.data,
+        inputs.base_record,
+        inputs.head_record,
+        manifest=inputs.data_manifest,
+        diff=inputs.data_diff,
+    )
+    return "### Data and lineage\n\n" + text
+
+
+def data_check_markdown(reports: Sequence[QualityReport]) -> str:
+    from mlci.data.render import quality_markdown
+
+    return quality_markdown(reports).rstrip()
+
+
+def extra_markdown(sections: Sequence[ReportSection]) -> str:
+    return "\n\n".join(f"### {s.title}\n\n{s.markdown.strip()}" for s in sections)
+
+
+def links_markdown(links: ReportLinks) -> str:
+    return "### Links\n\n" + links_section(links)

@@ -10,18 +10,16 @@ later; older controllers route jobs by the scale set name alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlci.config.checks import check_config_url, check_gpu_class
+from mlci.config.checks import runner_labels as _labels
 from mlci.config.schema import GpuClassConfig, RunnersConfig, TolerationConfig
 from mlci.errors import ConfigError, UsageError
 
 CHART = "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set"
-# The chart refuses scale set names over 45 characters; Kubernetes wants DNS labels.
-MAX_NAME = 45
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # Set on GPU nodes by NVIDIA's GPU feature discovery (part of the GPU operator).
 DEFAULT_GPU_NODE_SELECTOR = {"nvidia.com/gpu.present": "true"}
 
@@ -80,37 +78,6 @@ def _toleration(toleration: TolerationConfig) -> dict[str, str]:
     return data
 
 
-def _unique(labels: Sequence[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for label in labels:
-        seen.setdefault(label.lower(), label)  # GitHub compares labels case-insensitively
-    return tuple(seen.values())
-
-
-def _check_class(where: str, name: str, gpu_class: GpuClassConfig, labels: Sequence[str]) -> None:
-    if not _NAME.match(name) or len(name) > MAX_NAME:
-        raise ConfigError(
-            f"{where}: scale set name {name!r} is not a valid name",
-            f"use at most {MAX_NAME} lower-case letters, digits and '-' "
-            "(prefix included), starting and ending with a letter or digit",
-        )
-    for key in ("gpus", "min_runners", "max_runners"):
-        if getattr(gpu_class, key) < 0:
-            raise ConfigError(f"{where}.{key}: must not be negative", f"set {key} to 0 or more")
-    if gpu_class.min_runners > gpu_class.max_runners:
-        raise ConfigError(
-            f"{where}: min_runners ({gpu_class.min_runners}) is above "
-            f"max_runners ({gpu_class.max_runners})",
-            "the chart requires maxRunners >= minRunners",
-        )
-    for label in labels:
-        if not label or len(label) >= 256:
-            raise ConfigError(
-                f"{where}.labels: {label!r} is not a valid label",
-                "each label must be a non-empty string of less than 256 characters",
-            )
-
-
 def _pod_template(settings: RunnersConfig, gpu_class: GpuClassConfig) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     limits: dict[str, Any] = {}
@@ -165,11 +132,9 @@ def build_scale_sets(
             "runners.github_config_url is not set",
             "set it in mlci.yaml or pass --github-config-url https://github.com/OWNER/REPO",
         )
-    if not re.match(r"^https?://[^/\s]+/[^\s]+$", url):
-        raise ConfigError(
-            f"runners.github_config_url: {url!r} is not a repository or organisation URL",
-            "use https://github.com/OWNER/REPO or https://github.com/ORG",
-        )
+    # runners.* of mlci.yaml was checked on load; what the command line gave is checked here.
+    if github_config_url:
+        check_config_url(github_config_url, "--github-config-url")
     chosen = dict(settings.classes if classes is None else classes)
     if not chosen:
         raise ConfigError(
@@ -180,8 +145,9 @@ def build_scale_sets(
     for class_name, gpu_class in chosen.items():
         where = f"runners.classes.{class_name}"
         name = f"{settings.name_prefix}{class_name}"
-        labels = _unique([*runner_labels, *gpu_class.labels, class_name])
-        _check_class(where, name, gpu_class, labels)
+        labels = _labels(runner_labels, gpu_class.labels, class_name)
+        if classes is not None:
+            check_gpu_class(f"--gpu-class {class_name}", name, gpu_class, labels)
         values: dict[str, Any] = {
             "githubConfigUrl": url,
             # The name of an existing Kubernetes secret: tokens never go in values files.
@@ -205,7 +171,7 @@ def build_scale_sets(
                 name=name,
                 gpu_class=class_name,
                 values=values,
-                labels=_unique([name, *labels]),
+                labels=_labels([name], labels, name),
                 warnings=tuple(warnings),
             )
         )

@@ -42,15 +42,16 @@ def save_preflight(
     now: datetime | None = None,
 ) -> Path:
     """Write the check's result under `root`; returns the file's path."""
+    from mlci.output import write_output
+
     path = Path(root) / PREFLIGHT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "checked_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "job": job_identity(info.hostname, os.environ if env is None else env),
         "check": check.to_dict(),
         "frameworks": info.to_dict()["frameworks"],
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(data, indent=2) + "\n")
     return path
 
 

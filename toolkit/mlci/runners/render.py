@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlci.markdown import table_cell
+from mlci.markdown import markdown_table, table_cell
 from mlci.runners.frameworks import KNOWN_FRAMEWORKS
 from mlci.runners.model import FrameworkInfo, GpuInfo, RequirementCheck, RunnerInfo
 
@@ -86,11 +86,8 @@ def render_summary(
         verdict = "GPU requirement met"
     else:
         verdict = "GPU requirement NOT met"
-    lines = [f"### Runner check: {verdict}", "", "| | |", "|---|---|"]
-    lines.extend(
-        f"| {table_cell(name)} | {table_cell(value)} |"
-        for name, value in runner_rows(info, frameworks_checked=frameworks_checked)
-    )
+    rows = runner_rows(info, frameworks_checked=frameworks_checked)
+    lines = [f"### Runner check: {verdict}", "", markdown_table(["", ""], rows)]
     lines.append("")
     lines.extend(f"- :x: {table_cell(problem)}" for problem in check.problems)
     lines.extend(f"- :warning: {table_cell(warning)}" for warning in check.warnings)

@@ -2,10 +2,12 @@
 
 A record keeps what is needed to compare and reproduce a run: the commit, params,
 metrics, model and data hashes, the data's lineage manifest (rows, schema, producing
-command), duration and the machine it ran on. Standard library only, so reading
-records stays cheap.
+command), duration and the machine it ran on. No pandas or numpy, so reading records
+stays cheap; a record read back is checked against `mlci/schemas/run-record.schema.json`.
 
-Schema 2 added `data_manifest`; records of schema 1 read with it set to None.
+The JSON starts with `"schema": "mlci.run-record/v2"`. Version 2 added `data_manifest`;
+records of version 1 read with it set to None. Records of the previous release held the
+version as a bare number (`"schema": 2`, last key) and read the same.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.errors import InputError
+from mlci.errors import InputError, MlciError
 
 if TYPE_CHECKING:
     from mlci.data.lineage import Manifest
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 RUNS_DIR = Path(".mlci") / "runs"
 SCHEMA_VERSION = 2
+SCHEMA_PREFIX = "mlci.run-record/v"  # see `mlci.resultschema`
 
 
 @dataclass(frozen=True)
@@ -70,32 +73,70 @@ class RunRecord:
             manifest_to_dict(self.data_manifest) if self.data_manifest is not None else None
         )
         data["errors"] = list(self.errors)
-        return data
+        del data["schema"]  # written first, as a name: "mlci.run-record/v2"
+        return {"schema": f"{SCHEMA_PREFIX}{self.schema}", **data}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+    def from_dict(cls, data: Any) -> RunRecord:
+        """A record from its JSON data; a wrong shape is a ValueError naming the key."""
         from mlci.data.lineage import manifest_from_dict
 
-        model = data.get("model")
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a mapping at the top level, found {_kind(data)}")
+        if "id" not in data:
+            raise ValueError("`id` is missing")
+        run_id = _text(data, "id", required=True)
         manifest = data.get("data_manifest")
+        try:
+            data_manifest = (
+                manifest_from_dict(manifest, f"run {run_id}") if manifest is not None else None
+            )
+        except (MlciError, AttributeError, TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"`data_manifest`: {getattr(error, 'message', error)}") from None
+        data_items = data.get("data") or []
+        if not isinstance(data_items, list):
+            raise ValueError(f"`data`: expected a list of file digests, found {_kind(data_items)}")
+        errors = data.get("errors") or []
+        if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
+            raise ValueError("`errors`: expected a list of strings")
+        exit_code = data.get("exit_code")
+        if exit_code is not None and (
+            isinstance(exit_code, bool) or not isinstance(exit_code, int)
+        ):
+            raise ValueError(f"`exit_code`: expected a whole number, found {_kind(exit_code)}")
+        duration = data.get("duration_s") or 0.0
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+            raise ValueError(f"`duration_s`: expected a number, found {_kind(duration)}")
+        schema = data.get("schema", 1)  # records before the field existed were 1
+        if isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
+            # "mlci.run-record/v2"; records of the previous release held the bare number
+            version = schema[len(SCHEMA_PREFIX) :]
+            schema = int(version) if version.isdigit() else schema
+        if isinstance(schema, bool) or not isinstance(schema, int):
+            raise ValueError(f"`schema`: expected a whole number, found {_kind(schema)}")
+        git = _mapping(data, "git")
+        if git.get("commit") is not None and not isinstance(git["commit"], str):
+            raise ValueError(f"`git.commit`: expected text, found {_kind(git['commit'])}")
         return cls(
-            id=str(data["id"]),
-            created_at=str(data.get("created_at", "")),
-            command=str(data.get("command", "")),
-            status=str(data.get("status", "succeeded")),
-            exit_code=data.get("exit_code"),
-            duration_s=float(data.get("duration_s") or 0.0),
-            git=dict(data.get("git") or {}),
-            params={str(k): dict(v) for k, v in (data.get("params") or {}).items()},
-            metrics={str(k): dict(v) for k, v in (data.get("metrics") or {}).items()},
-            model=FileDigest(**model) if isinstance(model, dict) else None,
-            data=tuple(FileDigest(**d) for d in data.get("data") or ()),
-            data_manifest=(
-                manifest_from_dict(manifest, f"run {data['id']}") if manifest is not None else None
+            id=run_id,
+            created_at=_text(data, "created_at"),
+            command=_text(data, "command"),
+            status=_text(data, "status", default="succeeded"),
+            exit_code=exit_code,
+            duration_s=float(duration),
+            git=git,
+            params=_values(data, "params"),
+            metrics=_values(data, "metrics"),
+            model=_digest(data.get("model"), "model"),
+            data=tuple(
+                d
+                for i, item in enumerate(data_items)
+                if (d := _digest(item, f"data[{i}]")) is not None
             ),
-            runner=dict(data.get("runner") or {}),
-            errors=tuple(data.get("errors") or ()),
-            schema=int(data.get("schema", 1)),  # records before the field existed were 1
+            data_manifest=data_manifest,
+            runner=_mapping(data, "runner"),
+            errors=tuple(errors),
+            schema=schema,
         )
 
     def metric_set(self) -> MetricSet:
@@ -111,6 +152,85 @@ def _as_set(values: dict[str, dict[str, Any]], source: str) -> MetricSet:
     return MetricSet(tuple(MetricFile(p, dict(v)) for p, v in values.items()), source)
 
 
+def _kind(value: Any) -> str:
+    """How a wrong value is named in an error: "a string", "a list", "null"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _text(data: dict[str, Any], key: str, *, default: str = "", required: bool = False) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"`{key}`: expected text, found {_kind(value)}")
+    return str(value)
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"`{key}`: expected a mapping, found {_kind(value)}")
+    return dict(value)
+
+
+def _values(data: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    """`metrics`/`params`: {file: {flat name: number, text, boolean or null}}."""
+    files = data.get(key)
+    if files is None:
+        return {}
+    if not isinstance(files, dict):
+        raise ValueError(
+            f"`{key}`: expected a mapping of files to their values, found {_kind(files)}"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for file, values in files.items():
+        if not isinstance(values, dict):
+            raise ValueError(
+                f"`{key}.{file}`: expected a mapping of names to values, found {_kind(values)}"
+            )
+        for name, value in values.items():
+            if isinstance(value, (dict, list)):
+                raise ValueError(
+                    f"`{key}.{file}.{name}`: expected a number, text, boolean or null, "
+                    f"found {_kind(value)}"
+                )
+        out[str(file)] = {str(name): value for name, value in values.items()}
+    return out
+
+
+def _digest(item: Any, key: str) -> FileDigest | None:
+    if item is None:
+        return None
+    if not isinstance(item, dict):
+        raise ValueError(f"`{key}`: expected a mapping (path, sha256, size), found {_kind(item)}")
+    if not isinstance(item.get("path"), str):
+        raise ValueError(f"`{key}.path`: expected text, found {_kind(item.get('path'))}")
+    unknown = sorted(set(item) - {"path", "sha256", "size", "files"})
+    if unknown:
+        raise ValueError(f"`{key}`: unknown key `{unknown[0]}`")
+    for name in ("size", "files"):
+        value = item.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"`{key}.{name}`: expected a whole number, found {_kind(value)}")
+    if item.get("sha256") is not None and not isinstance(item["sha256"], str):
+        raise ValueError(f"`{key}.sha256`: expected text, found {_kind(item['sha256'])}")
+    return FileDigest(item["path"], item.get("sha256"), item.get("size"), item.get("files", 1))
+
+
 def record_path(cwd: str | Path, run_id: str) -> Path:
     return Path(cwd) / RUNS_DIR / f"{run_id}.json"
 
@@ -121,19 +241,32 @@ def run_folder(cwd: str | Path, run_id: str) -> Path:
 
 
 def save_run(cwd: str | Path, record: RunRecord) -> Path:
+    from mlci.output import write_output
+
     path = record_path(cwd, record.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(record.to_dict(), indent=2) + "\n")
     return path
 
 
 def read_run(path: Path) -> RunRecord:
+    """The record in `path`; a file that is no run record is an InputError naming the key."""
+    from mlci.documents import read_document
+
+    hint = "delete the file or restore it from git"
+    data = read_document(path, unreadable="not a readable run record", hint=hint)
+    return parse_run(data, str(path))
+
+
+def parse_run(data: Any, source: str) -> RunRecord:
+    """A record from parsed JSON; `source` (a file, `REF:path`) names it in the error."""
+    from mlci.resultschema import validate_document
+
+    validate_document(data, "run-record", source)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return RunRecord.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except ValueError as error:
         raise InputError(
-            f"{path}: not a readable run record ({error})",
+            f"{source}: not a valid run record ({error})",
             "delete the file or restore it from git",
         ) from None
 

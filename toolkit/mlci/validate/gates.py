@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +26,9 @@ class GateResult:
     baseline: Scalar
     status: GateStatus
     message: str
+    # The gate could not be evaluated: a value is no number, or the baseline it needs is
+    # unusable. Its status is "fail"; `mlci validate` exits 2 (bad input), not 1.
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,45 @@ class GateReport:
     def failed_metrics(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.metric for r in self.failed))
 
+    @property
+    def invalid(self) -> tuple[GateResult, ...]:
+        """Gates that could not be evaluated (exit 2), each message names file and key."""
+        return tuple(r for r in self.results if r.invalid)
+
 
 def _fmt(value: Scalar) -> str:
     if is_number(value):
         return f"{float(value):.6g}"  # type: ignore[arg-type]
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return repr(value)
+
+
+def _finite(value: Scalar) -> bool:
+    return is_number(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """What the gates of one evaluation know about where values come from."""
+
+    head_files: Mapping[str, str]
+    base_label: str
+    base_problem: str | None
+
+
+def _relative_rules(gate: GateConfig) -> list[tuple[str, float]]:
+    return [
+        (rule, limit)
+        for rule, limit in (
+            ("max_drop", gate.max_drop),
+            ("max_drop_relative", gate.max_drop_relative),
+            ("max_rise", gate.max_rise),
+        )
+        if limit is not None
+    ]
 
 
 def _check_metric(
@@ -59,85 +96,118 @@ def _check_metric(
     base: Scalar,
     has_base: bool,
     metrics_config: MetricsConfig | None,
+    sides: _Sides,
 ) -> list[GateResult]:
-    def result(rule: str, limit: float | None, status: GateStatus, msg: str) -> GateResult:
-        return GateResult(name, rule, limit, value, base, status, msg)
+    def result(
+        rule: str, limit: float | None, status: GateStatus, msg: str, invalid: bool = False
+    ) -> GateResult:
+        return GateResult(name, rule, limit, value, base, status, msg, invalid)
 
     if not present:
         if gate.required:
             return [result("required", None, "fail", f"{name} is missing from the metrics")]
         return [result("required", None, "skip", f"{name} is missing (not required)")]
-    number = float(value) if is_number(value) else math.nan  # type: ignore[arg-type]
-    # Text or NaN fails every bound; "'high' is below the minimum" would mislead.
-    not_number = "is not a number, so it fails" if math.isnan(number) else ""
+    bounds = [(r, lim) for r, lim in (("min", gate.min), ("max", gate.max)) if lim is not None]
+    relative = _relative_rules(gate)
+    if not (bounds or relative):  # a presence gate: any value will do
+        return [result("required", None, "pass", f"{name} is present")]
+    if not is_number(value):  # text, a boolean or null: no bound can judge it
+        where = sides.head_files.get(name, "the metrics")
+        message = f"{where}: `{name}` is {_fmt(value)}, not a number"
+        rule, limit = (bounds + relative)[0]
+        return [result(rule, limit, "fail", message, invalid=True)]
+    number = float(value)  # type: ignore[arg-type]
+    not_finite = not math.isfinite(number)  # NaN, inf, -inf
     out: list[GateResult] = []
-    if gate.min is not None:
-        ok = number >= gate.min - _TOLERANCE
-        out.append(
-            result(
-                "min",
-                gate.min,
-                "pass" if ok else "fail",
-                f"{name} = {_fmt(value)} "
-                + ("≥" if ok else f"{not_number or 'is below'} the minimum")
-                + f" {_fmt(gate.min)}",
-            )
-        )
-    if gate.max is not None:
-        ok = number <= gate.max + _TOLERANCE
-        out.append(
-            result(
-                "max",
-                gate.max,
-                "pass" if ok else "fail",
-                f"{name} = {_fmt(value)} "
-                + ("≤" if ok else f"{not_number or 'is above'} the maximum")
-                + f" {_fmt(gate.max)}",
-            )
-        )
-    relative_rules = [
-        (rule, limit)
-        for rule, limit in (
-            ("max_drop", gate.max_drop),
-            ("max_drop_relative", gate.max_drop_relative),
-            ("max_rise", gate.max_rise),
-        )
-        if limit is not None
-    ]
-    for rule, limit in relative_rules:
-        assert limit is not None
-        if not has_base or not is_number(base) or not math.isfinite(float(base)):  # type: ignore[arg-type]
-            why = "no baseline" if not has_base else f"baseline {_fmt(base)} is not a number"
-            out.append(result(rule, limit, "skip", f"{name}: {rule} not checked ({why})"))
-            continue
-        b = float(base)  # type: ignore[arg-type]
-        lower = direction_of(name, metrics_config) == "lower"
-        drop = (number - b) if lower else (b - number)
-        if rule == "max_rise":
-            amount, word = number - b, "rose"
-        elif rule == "max_drop_relative":
-            if b == 0:
-                out.append(result(rule, limit, "skip", f"{name}: baseline is 0, no relative drop"))
-                continue
-            amount, word = drop / abs(b), "dropped"
+    for rule, limit in bounds:
+        ok = (number >= limit - _TOLERANCE) if rule == "min" else (number <= limit + _TOLERANCE)
+        ok = ok and not not_finite
+        word = "minimum" if rule == "min" else "maximum"
+        if not_finite:
+            text = f"{name} = {_fmt(value)} is not a finite number, so it fails the {word}"
+        elif ok:
+            text = f"{name} = {_fmt(value)} {'≥' if rule == 'min' else '≤'}"
         else:
-            amount, word = drop, "dropped"
-        ok = amount <= limit + _TOLERANCE  # nan compares false: a NaN value fails
-        if amount < 0:  # it improved (or fell, for max_rise): say so, not "dropped by -x"
-            amount, word = -amount, ("fell" if rule == "max_rise" else "improved")
-        shown = f"{amount:.2%}" if rule == "max_drop_relative" else _fmt(amount)
-        allowed = f"{limit:.2%}" if rule == "max_drop_relative" else _fmt(limit)
+            text = f"{name} = {_fmt(value)} is {'below' if rule == 'min' else 'above'} the {word}"
+        out.append(result(rule, limit, "pass" if ok else "fail", f"{text} {_fmt(limit)}"))
+    for rule, limit in relative:
         out.append(
-            result(
+            _check_relative(
+                name, rule, limit, gate, number, base, has_base, sides, metrics_config, result
+            )
+        )
+    return out
+
+
+def _unusable_base(name: str, base: Scalar, has_base: bool, sides: _Sides) -> str | None:
+    """Why the baseline gives no value to compare `name` with; None when it does."""
+    if has_base and is_number(base):
+        return None
+    if has_base:
+        return f"{sides.base_label}: `{name}` is {_fmt(base)}, not a number"
+    if sides.base_problem:
+        return sides.base_problem
+    return f"{sides.base_label} has no metric `{name}`"
+
+
+def _check_relative(
+    name: str,
+    rule: str,
+    limit: float,
+    gate: GateConfig,
+    number: float,
+    base: Scalar,
+    has_base: bool,
+    sides: _Sides,
+    metrics_config: MetricsConfig | None,
+    result: Callable[..., GateResult],
+) -> GateResult:
+    if not math.isfinite(number):
+        return result(
+            rule, limit, "fail", f"{name} = {_fmt(number)} is not a finite number, so {rule} fails"
+        )
+    why = _unusable_base(name, base, has_base, sides)
+    if why is None and rule == "max_drop_relative" and _finite(base) and float(base) == 0:  # type: ignore[arg-type]
+        why = f"{sides.base_label}: `{name}` is 0, so a relative drop is undefined"
+    if why is not None:
+        if gate.allow_missing_baseline:
+            return result(
                 rule,
                 limit,
-                "pass" if ok else "fail",
-                f"{name} {word} by {shown} vs baseline {_fmt(b)} (allowed {allowed})",
+                "skip",
+                f"{name}: {rule} skipped: no usable baseline "
+                f"(allowed by allow_missing_baseline): {why}",
             )
+        return result(
+            rule, limit, "fail", f"{name}: {rule} needs a usable baseline: {why}", invalid=True
         )
-    if not out:
-        out.append(result("required", None, "pass", f"{name} is present"))
-    return out
+    b = float(base)  # type: ignore[arg-type]
+    if not math.isfinite(b):
+        return result(
+            rule,
+            limit,
+            "fail",
+            f"{name}: baseline value {_fmt(b)} is not a finite number, so {rule} fails",
+        )
+    lower = direction_of(name, metrics_config) == "lower"
+    drop = (number - b) if lower else (b - number)
+    if rule == "max_rise":
+        amount, word = number - b, "rose"
+    elif rule == "max_drop_relative":
+        amount, word = drop / abs(b), "dropped"
+    else:
+        amount, word = drop, "dropped"
+    ok = amount <= limit + _TOLERANCE
+    if amount < 0:  # it improved (or fell, for max_rise): say so, not "dropped by -x"
+        amount, word = -amount, ("fell" if rule == "max_rise" else "improved")
+    shown = f"{amount:.2%}" if rule == "max_drop_relative" else _fmt(amount)
+    allowed = f"{limit:.2%}" if rule == "max_drop_relative" else _fmt(limit)
+    return result(
+        rule,
+        limit,
+        "pass" if ok else "fail",
+        f"{name} {word} by {shown} vs baseline {_fmt(b)} (allowed {allowed})",
+    )
 
 
 def evaluate_gates(
@@ -145,12 +215,23 @@ def evaluate_gates(
     head: Mapping[str, Scalar],
     base: Mapping[str, Scalar] | None = None,
     metrics_config: MetricsConfig | None = None,
+    *,
+    head_files: Mapping[str, str] | None = None,
+    base_label: str = "the baseline",
+    base_problem: str | None = None,
 ) -> GateReport:
     """One result per (metric, rule); `head`/`base` map metric names to values.
 
     Names are as in `MetricSet.merged()`: `accuracy`, or `metrics.json:accuracy`
-    when two files share a name. Without a baseline, drop rules are skipped.
+    when two files share a name. `head_files` maps a name to its file, `base_label`
+    names the baseline and `base_problem` says why it is unusable, for the messages.
+    A rule that needs the baseline and has none is invalid (exit 2), or skipped when
+    the gate sets `allow_missing_baseline`; it never passes silently. Values that are
+    not finite numbers fail.
     """
+    if base is None and base_problem is None:
+        base_problem = "no baseline was given"
+    sides = _Sides(head_files or {}, base_label, base_problem)
     results: list[GateResult] = []
     for name, gate in gates.items():
         present = name in head
@@ -163,5 +244,6 @@ def evaluate_gates(
             base.get(name) if base is not None else None,
             has_base,
             metrics_config,
+            sides,
         )
     return GateReport(tuple(results))

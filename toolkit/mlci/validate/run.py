@@ -23,8 +23,28 @@ class Validation:
 
     @property
     def errors(self) -> dict[str, str]:
-        """Head metric files that exist but cannot be parsed (exit 2 in the CLI)."""
-        return {f.path: f.error for f in self.head.files if f.error and not f.missing}
+        """Why the gates cannot be judged (exit 2 in the CLI): head metric files that
+        exist but cannot be parsed, then gates on a value that is no number or without
+        the baseline they need. Keys are files or `validate.gates.<metric>.<rule>`."""
+        out = {f.path: f.error for f in self.head.files if f.error and not f.missing}
+        for r in self.gates.invalid:
+            out.setdefault(f"validate.gates.{r.metric}.{r.rule}", r.message)
+        return out
+
+
+def check_gates(config: MlciConfig, head: MetricSet, baseline: Baseline) -> GateReport:
+    """validate.gates of `config` on `head` against `baseline` (what validate and the
+    report both show)."""
+    merged = head.merged()
+    return evaluate_gates(
+        config.validate.gates,
+        merged,
+        baseline.metrics.merged() if baseline.metrics is not None else None,
+        config.metrics,
+        head_files={name: origin for name in merged if (origin := head.origin(name))},
+        base_label=baseline.description,
+        base_problem=baseline.problem,
+    )
 
 
 def validate(
@@ -36,10 +56,4 @@ def validate(
 ) -> Validation:
     head = head if head is not None else load_metrics(config.train.metrics, cwd)
     baseline = resolve_baseline(config, cwd, base_ref, baseline_file)
-    report = evaluate_gates(
-        config.validate.gates,
-        head.merged(),
-        baseline.metrics.merged() if baseline.metrics is not None else None,
-        config.metrics,
-    )
-    return Validation(report, head, baseline)
+    return Validation(check_gates(config, head, baseline), head, baseline)

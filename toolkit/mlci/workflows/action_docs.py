@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlci.markdown import markdown_table
+
 START = "<!-- actions:start -->"
 END = "<!-- actions:end -->"
 
@@ -22,7 +24,8 @@ def action_files(root: Path) -> list[Path]:
 
 
 def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """One line of text; `markdown_table` escapes its `|`."""
+    return " ".join(str(text).split())
 
 
 def _uses(root: Path, path: Path) -> str:
@@ -37,19 +40,17 @@ def action_table(root: Path, path: Path) -> str:
     lines = [f"#### `{_uses(root, path)}`", "", _cell(meta["description"]), ""]
     inputs = meta.get("inputs") or {}
     if inputs:
-        lines += ["| input | required | default | description |", "|---|---|---|---|"]
+        rows = []
         for name, spec in inputs.items():
             default = spec.get("default", "")
             shown = f"`{_cell(default)}`" if default not in ("", None) else ""
             required = "yes" if spec.get("required") else "no"
-            lines.append(f"| `{name}` | {required} | {shown} | {_cell(spec['description'])} |")
-        lines.append("")
+            rows.append([f"`{name}`", required, shown, _cell(spec["description"])])
+        lines += [markdown_table(["input", "required", "default", "description"], rows), ""]
     outputs = meta.get("outputs") or {}
     if outputs:
-        lines += ["| output | description |", "|---|---|"]
-        for name, spec in outputs.items():
-            lines.append(f"| `{name}` | {_cell(spec['description'])} |")
-        lines.append("")
+        rows = [[f"`{name}`", _cell(spec["description"])] for name, spec in outputs.items()]
+        lines += [markdown_table(["output", "description"], rows), ""]
     return "\n".join(lines)
 
 
