@@ -65,6 +65,7 @@ class Case:
     mentions: tuple[str, ...] = ()  # what the error line must name (file, key, ref)
     code: int = 2
     git: bool = False  # commit the files in a git repository first
+    env: tuple[tuple[str, str], ...] = ()  # environment variables (paths relative to the case)
 
 
 def drift_args() -> tuple[str, ...]:
@@ -176,6 +177,48 @@ def cases() -> list[Case]:
         add(
             Case(f"config-validate-{name}", ("config", "validate"), {"mlci.yaml": text}, (mention,))
         )
+    # Every command loads mlci.yaml through the one validation pass: the same refusal.
+    for name in (
+        "syntax",
+        "duplicate-top-key",
+        "alias-bomb",
+        "unknown-top-key",
+        "gate-string",
+        "drift-schedule-bad-cron",
+        "binary",
+    ):
+        text, mention = config_bad[name]
+        for cmd in (
+            ("data", "check", "cur.csv"),
+            ("fairness", "check", "--data", "cur.csv"),
+            ("report", "--no-html"),
+            ("train", "--command", "true"),
+            ("runners", "arc-values"),
+            ("metrics", "diff"),
+        ):
+            add(
+                Case(
+                    f"{'-'.join(cmd[:2])}-config-{name}",
+                    cmd,
+                    {"mlci.yaml": text, "cur.csv": GOOD_CSV},
+                    (mention,),
+                )
+            )
+    for name in ("drift-unknown-test", "check-bad-regex", "fairness-unknown-metric"):
+        text, mention = more_config[name]
+        for cmd in (
+            ("generate",),
+            ("validate",),
+            ("drift", "check", "--current", "cur.csv", "--reference", "ref.csv"),
+        ):
+            add(
+                Case(
+                    f"{cmd[0]}-config-{name}",
+                    cmd,
+                    {"mlci.yaml": text, "cur.csv": GOOD_CSV, "ref.csv": GOOD_CSV},
+                    (mention,),
+                )
+            )
     add(Case("config-missing", ("config", "show", "--config", "nope.yaml"), {}, ("nope.yaml",)))
     add(Case("config-folder", ("config", "show", "--config", "conf"), {"conf/x": "1"}, ("conf",)))
 
@@ -383,6 +426,47 @@ def cases() -> list[Case]:
             )
         )
 
+    # --- Parquet files -------------------------------------------------------------------
+    parquet_magic = b"PAR1" + b"\x00" * 64 + b"PAR1"
+    for name, content in (
+        ("magic-only", parquet_magic),
+        ("truncated-header", b"PAR1\x15\x04"),
+        ("csv-text", GOOD_CSV),
+        ("empty", b""),
+    ):
+        add(
+            Case(
+                f"drift-check-parquet-{name}",
+                ("drift", "check", "--reference", "ref.csv", "--current", "cur.parquet"),
+                {"ref.csv": GOOD_CSV, "cur.parquet": content},
+                ("cur.parquet",),
+            )
+        )
+        add(
+            Case(
+                f"profile-build-parquet-{name}",
+                ("drift", "profile", "build", "cur.parquet", "-o", "p.json"),
+                {"cur.parquet": content},
+                ("cur.parquet",),
+            )
+        )
+        add(
+            Case(
+                f"data-check-parquet-{name}",
+                ("data", "check", "cur.parquet"),
+                {"mlci.yaml": "data:\n  checks:\n    rows: {min: 1}\n", "cur.parquet": content},
+                ("cur.parquet",),
+            )
+        )
+        add(
+            Case(
+                f"data-manifest-parquet-{name}",
+                ("data", "manifest", "cur.parquet"),
+                {"cur.parquet": content},
+                ("cur.parquet",),
+            )
+        )
+
     # --- profiles -------------------------------------------------------------------
     for name, text in {
         "not-json": "{",
@@ -557,6 +641,13 @@ def cases() -> list[Case]:
 
     # --- drift options and Parquet columns --------------------------------------------
     for name, args, mention in (
+        ("threshold-negative", ("--threshold", "age=-1"), "age"),
+        ("threshold-nan", ("--threshold", "age=nan"), "age"),
+        ("columns-empty-name", ("--columns", ","), "--columns"),
+        ("correction-unknown", ("--correction", "holm"), "--correction"),
+        ("alpha-zero", ("--alpha", "0"), "--alpha"),
+        ("drift-share-text", ("--drift-share", "lots"), "--drift-share"),
+        ("current-is-profile", ("--current", "p.json"), "p.json"),
         ("threshold-text", ("--threshold", "age=high"), "age=high"),
         ("threshold-no-equals", ("--threshold", "age"), "age"),
         ("test-no-equals", ("--test", "age"), "age"),
@@ -573,6 +664,144 @@ def cases() -> list[Case]:
                 (mention,),
             )
         )
+
+    # --- the Actions event payload (GITHUB_EVENT_PATH) ------------------------------------
+    body = {"body.md": "hello\n"}
+    for name, text in (
+        ("not-json", "{garbage"),
+        ("list", "[1]"),
+        ("deep", _nested_json()),
+        ("empty", ""),
+        ("binary", b"\xff\xfe\x00"),
+    ):
+        event = (("GITHUB_EVENT_PATH", "{dir}/event.json"), ("GITHUB_REPOSITORY", "o/r"))
+        for cmd in (
+            ("comment", "--key", "report", "--body-file", "body.md"),
+            ("check-run", "--name", "mlci"),
+        ):
+            add(
+                Case(
+                    f"{cmd[0]}-event-{name}",
+                    cmd,
+                    {**body, "event.json": text},
+                    ("event.json",),
+                    env=event,
+                )
+            )
+    add(
+        Case(
+            "comment-event-missing",
+            ("comment", "--key", "report", "--body-file", "body.md"),
+            body,
+            ("nope.json",),
+            env=(("GITHUB_EVENT_PATH", "{dir}/nope.json"),),
+        )
+    )
+    add(
+        Case(
+            "comment-body-missing",
+            ("comment", "--key", "r", "--body-file", "no.md", "--pr", "1"),
+            {},
+            ("no.md",),
+        )
+    )
+    add(
+        Case(
+            "comment-body-folder",
+            ("comment", "--key", "r", "--body-file", "b", "--pr", "1"),
+            {"b/x": "1"},
+            ("b",),
+        )
+    )
+    add(
+        Case(
+            "comment-pr-text",
+            ("comment", "--key", "r", "--body-file", "body.md", "--pr", "x"),
+            body,
+            ("--pr",),
+        )
+    )
+    add(
+        Case(
+            "check-run-summary-missing",
+            ("check-run", "--name", "m", "--sha", "a" * 40, "--summary-file", "no.md"),
+            {},
+            ("no.md",),
+        )
+    )
+
+    # --- more metrics and params formats ------------------------------------------------
+    for name, (file, text) in {
+        "yaml-duplicate": ("metrics.yaml", "acc: 0.9\nacc: 0.8\n"),
+        "yaml-bomb": ("metrics.yaml", _bomb()),
+        "yaml-deep": ("metrics.yaml", _nested_yaml()),
+        "yaml-syntax": ("metrics.yaml", "acc: [0.9\n"),
+        "csv-ragged": ("metrics.csv", "acc,auc\n0.9,0.8,0.7\n"),
+        "json-trailing-comma": ("metrics.json", '{"acc": 0.9,}'),
+        "json-two-documents": ("metrics.json", '{"acc": 0.9}{"acc": 0.8}'),
+        "json-bom-garbage": ("metrics.json", b"\xef\xbb\xbf{\x00}"),
+    }.items():
+        add(
+            Case(
+                f"validate-metrics-{name}",
+                ("validate",),
+                {"mlci.yaml": f"train:\n  metrics: {file}\n" + GATES, file: text},
+                (file,),
+            )
+        )
+        add(
+            Case(
+                f"metrics-diff-{name}",
+                ("metrics", "diff", "--base", file, "--head", file),
+                {file: text},
+                (file,),
+            )
+        )
+
+    # --- git refs in and out of repositories --------------------------------------------
+    metric_files = {"mlci.yaml": GATES, "metrics.json": '{"acc": 0.9, "auc": 0.8}'}
+    for cmd in (("validate",), ("metrics", "diff"), ("report", "--no-html")):
+        add(Case(f"{cmd[0]}-base-outside-git", (*cmd, "--base", "main"), metric_files, ("main",)))
+        add(
+            Case(
+                f"{cmd[0]}-base-ancestor-missing",
+                (*cmd, "--base", "HEAD~5"),
+                metric_files,
+                ("HEAD~5",),
+                git=True,
+            )
+        )
+        add(
+            Case(
+                f"{cmd[0]}-base-garbage-ref",
+                (*cmd, "--base", "a..b"),
+                metric_files,
+                ("a..b",),
+                git=True,
+            )
+        )
+    for name, text in (
+        ("not-json", "{"),
+        ("list", "[1]"),
+        ("metrics-file", '{"acc": 0.9}'),
+        ("deep", _nested_json()),
+    ):
+        add(
+            Case(
+                f"report-data-check-{name}",
+                ("report", "--no-html", "--baseline", "base.json", "--data-check", "dc.json"),
+                {**metric_files, "base.json": '{"acc": 0.9, "auc": 0.8}', "dc.json": text},
+                ("dc.json",),
+            )
+        )
+    add(
+        Case(
+            "report-data-check-missing",
+            ("report", "--no-html", "--baseline", "base.json", "--data-check", "dc.json"),
+            {**metric_files, "base.json": '{"acc": 0.9, "auc": 0.8}'},
+            ("dc.json",),
+        )
+    )
 
     # --- output targets: never over an input ---------------------------------------------
     drift = ("drift", "check", "--reference", "ref.csv", "--current", "cur.csv")
@@ -675,7 +904,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_the_battery_is_broad() -> None:
-    assert len(CASES) >= 200
+    assert len(CASES) >= 300
     assert len({case.id for case in CASES}) == len(CASES)
 
 
@@ -689,7 +918,8 @@ def test_bad_input(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         run_git(tmp_path, "commit", "-qm", "base")
     before = _snapshot(tmp_path)
 
-    result = CliRunner().invoke(cli, list(case.args), catch_exceptions=True)
+    env = {name: value.replace("{dir}", str(tmp_path)) for name, value in case.env}
+    result = CliRunner().invoke(cli, list(case.args), catch_exceptions=True, env=env)
 
     stderr = result.stderr
     assert "Traceback" not in stderr + result.stdout, stderr
@@ -737,13 +967,17 @@ def _numbers_csv(values: list[str]) -> str:
     return "x,city\n" + "".join(f"{v},{'abc'[i % 3]}\n" for i, v in enumerate(values))
 
 
+def _repeating(count: int) -> list[str]:
+    return [f"{i % 97}.5" for i in range(count)]  # not unique: never taken for an identifier
+
+
 ODD_BUT_VALID = {
     # Infinities: counted and reported, never a crash, never NaN in the JSON.
     "infinities": (
-        _numbers_csv([str(i) for i in range(300)]),
-        _numbers_csv([str(i) for i in range(290)] + ["inf"] * 5 + ["-inf"] * 5),
+        _numbers_csv(_repeating(300)),
+        _numbers_csv(_repeating(290) + ["inf"] * 5 + ["-inf"] * 5),
     ),
-    "one-row-current": (_numbers_csv([str(i) for i in range(300)]), _numbers_csv(["5"])),
+    "one-row-current": (_numbers_csv(_repeating(300)), _numbers_csv(["5"])),
 }
 
 

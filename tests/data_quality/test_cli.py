@@ -161,4 +161,7 @@ def test_malformed_dvc_lock_is_one_line_naming_the_line(tmp_path, monkeypatch):
     (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: [\n")
     result = invoke(["data", "manifest", "ref.csv"])
     assert result.exit_code == 2
-    assert result.output == "Error: dvc.lock: invalid YAML at line 3. Fix: check dvc.lock\n"
+    assert (
+        result.output
+        == "Error: dvc.lock: line 3: invalid YAML (expected the node content, but found '<stream end>'). Fix: check dvc.lock\n"
+    )

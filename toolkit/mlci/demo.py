@@ -114,20 +114,23 @@ def _missing_governance() -> str:
     return " and ".join(names)
 
 
-def _data_check(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
-    """Check the training data (data.reference) against data.checks."""
+def _data_check(config: MlciConfig, root: Path) -> tuple[Path, str]:
+    """Check the training data (data.reference) against data.checks, as the CI workflow's
+    data-check job does; returns the JSON file the report reads (its "Data checks" section)."""
+    import json
+
     from mlci.data.quality import check_data
-    from mlci.data.render import quality_markdown
+    from mlci.data.render import quality_json
+    from mlci.output import write_output
 
     reference = config.data.reference or "data/reference.csv"
     result = check_data([root / reference], config.data.checks, base=root)
     report = result.reports[0]
     verdict = "passed" if result.passed else f"{result.failed_checks} failed"
-    markdown = quality_markdown(result.reports).replace(str(root) + "/", "")
-    return (
-        _as_section(markdown, "Data checks"),
-        f"{reference}: {report.rows} rows, {report.checks} checks, {verdict}",
-    )
+    path = root / ".mlci" / "data-check.json"
+    text = json.dumps(quality_json(result.reports), indent=2).replace(str(root) + "/", "")
+    write_output(path, text)
+    return path, f"{reference}: {report.rows} rows, {report.checks} checks, {verdict}"
 
 
 def _fairness(config: MlciConfig, root: Path) -> tuple[ReportSection, str]:
@@ -264,19 +267,20 @@ def run_demo(
 
     config = load_config(root / "mlci.yaml")
     sections: list[ReportSection] = []
+    data_check: Path | None = None
     missing = _missing_governance()
     if missing:
         skipped = f"skipped: needs {missing} (pip install 'mlci[governance]')"
         step("Data checks", skipped)
         step("Fairness", skipped)
     else:
-        data_section, data_detail = _data_check(config, root)
+        data_check, data_detail = _data_check(config, root)
         step("Checked the training data", data_detail)
         fairness_section, fairness_detail = _fairness(config, root)
         step("Measured fairness on the held-out predictions", fairness_detail)
-        sections += [data_section, fairness_section]
+        sections.append(fairness_section)
 
-    report = build_report(config, root, base_ref="main", sections=sections)
+    report = build_report(config, root, base_ref="main", sections=sections, data_check=data_check)
     outbox = Outbox(root / ".mlci" / "outbox")
     entry = outbox.write_text("comment", config.github.comment_key, report.markdown)
     outbox.write_json("report", config.github.comment_key, report.to_dict())

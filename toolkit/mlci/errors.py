@@ -26,9 +26,10 @@ class MlciError(Exception):
 
     def one_line(self) -> str:
         """The message and its hint on a single line, as the CLI prints it."""
-        text = self.message.rstrip(".")
+        # Library messages (pyarrow, YAML, git) may span lines: the promise is one line.
+        text = " ".join(self.message.split()).rstrip(".")
         if self.hint:
-            return f"{text}. Fix: {self.hint}"
+            return f"{text}. Fix: {' '.join(self.hint.split())}"
         return f"{text}."
 
 

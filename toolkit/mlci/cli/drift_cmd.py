@@ -21,8 +21,13 @@ class _DefaultBuildGroup(GuardedGroup):
         return super().parse_args(ctx, args)
 
 
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+def _split(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+    from mlci.errors import UsageError
+
+    names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
+    if values and not names:  # `--columns ,` would silently mean "every column"
+        raise UsageError(f"{option} {','.join(values)!r}: names no column", "e.g. age,income")
+    return names
 
 
 def _pairs(values: tuple[str, ...], option: str, convert: Any) -> dict[str, Any]:
@@ -140,7 +145,8 @@ def build(
     prepare_outputs([("-o", output)], [data, config_path])
     if columns or exclude:
         selection = ColumnSelection(
-            _split(columns) or config.columns.include, config.columns.exclude + _split(exclude)
+            _split(columns, "--columns") or config.columns.include,
+            config.columns.exclude + _split(exclude, "--exclude"),
         )
         config = replace(config, columns=selection)
     if bins:
@@ -329,7 +335,8 @@ def check(
     changes: dict[str, Any] = {}
     if columns or exclude:
         changes["columns"] = ColumnSelection(
-            _split(columns) or config.columns.include, config.columns.exclude + _split(exclude)
+            _split(columns, "--columns") or config.columns.include,
+            config.columns.exclude + _split(exclude, "--exclude"),
         )
     if tests:
         changes["tests"] = {**config.tests, **_pairs(tests, "--test", str)}

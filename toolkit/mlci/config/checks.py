@@ -13,6 +13,7 @@ every command. The parse of `data.checks` into its plan lives in `mlci.data.spec
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Sequence
 
@@ -123,7 +124,7 @@ def check_drift_tests(config: DriftConfig) -> None:
                 f"{threshold:g} is out of range for the p-value test {test}",
                 "set a p-value level above 0 and at most 1, e.g. 0.05",
             )
-        if threshold <= 0:
+        if not math.isfinite(threshold) or threshold <= 0:
             raise ConfigProblem(
                 f"drift.thresholds.{column}",
                 f"{threshold:g} is out of range",

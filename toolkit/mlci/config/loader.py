@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from pathlib import Path
@@ -134,6 +135,9 @@ class _Validator:
             int: isinstance(value, int) and not isinstance(value, bool),
             float: isinstance(value, (int, float)) and not isinstance(value, bool),
         }[tp]
+        if ok and tp is float and not math.isfinite(value):
+            # YAML's .nan and .inf are numbers, but no bound or threshold means anything with them.
+            self.fail(path, f"{value} is not a finite number", "set it to a finite number")
         if ok:
             return float(value) if tp is float else value
         hint = f"set it to {_TYPE_WORDS[tp]}"

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from mlci.documents import read_document
+from mlci.documents import parse_json_text, read_document
 from mlci.errors import InputError
 from mlci.tables import iter_batches, open_table, table_format
 
@@ -113,19 +113,15 @@ def find_dvc_lock(start: str | Path = ".") -> Path | None:
 
 def read_dvc_lock(path: str | Path) -> dict[Path, DvcEntry]:
     """Absolute file path -> md5, size and stage command, from a dvc.lock (schema 2.0)."""
-    import yaml
-
+    from mlci.documents import parse_yaml_text
     from mlci.output import remember_input
 
     lock = Path(path)
     remember_input(lock)
     try:
-        data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        # YAML's own message spans several lines and quotes the text; one line is enough.
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{lock}: invalid YAML{where}", "check dvc.lock") from None
+        data = parse_yaml_text(lock.read_text(encoding="utf-8")) or {}
+    except ValueError as error:  # duplicate keys, alias bombs and nesting too
+        raise InputError(f"{lock}: {error}", "check dvc.lock") from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{lock}: cannot be read as YAML ({error})", "check dvc.lock") from None
     stages = data.get("stages") if isinstance(data, dict) else None
@@ -278,8 +274,8 @@ def is_manifest_file(path: str | Path) -> bool:
     if file.suffix != ".json" or not file.is_file():
         return False
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = parse_json_text(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
         return False
     if not isinstance(data, dict):
         return False

@@ -161,6 +161,12 @@ def profile_source(
             f"use one of: {', '.join(sorted(storage)[:20])}",
         )
     names = select_columns(list(storage), include, exclude)
+    if not names:  # every column excluded: a profile, and any check on it, would be empty
+        raise InputError(
+            f"{getattr(source, 'path', 'the data')}: the column selection leaves no column "
+            f"(it has {', '.join(list(storage)[:20])}; excluded: {', '.join(exclude)})",
+            "exclude fewer columns (drift.columns.exclude in mlci.yaml or --exclude)",
+        )
     kinds = infer_kinds({n: storage[n] for n in names}, source.peek(), dict(types or {}))
     wanted = {n: k for n, k in kinds.items() if k != "text"}
     rowwise: tuple[str, ...] = ()

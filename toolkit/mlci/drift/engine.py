@@ -503,6 +503,12 @@ def run_check(
         )
     )
     selected |= {n for n in roles if n and profile.column(n) is not None}
+    if not selected:
+        raise InputError(
+            f"{source.label}: the column selection leaves no column to compare "
+            f"(the reference has {', '.join(c.name for c in profile.columns[:20])})",
+            "exclude fewer columns (drift.columns in mlci.yaml, --columns or --exclude)",
+        )
     ref_columns = [c for c in profile.columns if c.name in selected]
     skipped_ids = {c.name for c in ref_columns if c.identifier and c.name not in config.tests}
     compared = [

@@ -114,7 +114,7 @@ def _figure(column: ColumnResult) -> str:
         svg = _numeric_svg(column.plot, column.kind)
     else:
         svg = _category_svg(column.plot)
-    status = "drifted" if column.drifted else "not drifted"
+    status = {"drift": "drifted", "ok": "not drifted"}.get(column.verdict, column.verdict)
     return (
         f"<figure><figcaption><b>{escape(column.name)}</b> ({column.kind}, {status}; "
         f"{escape(_statistic(column))})"
@@ -130,6 +130,7 @@ def _rows(result: DriftResult) -> list[dict[str, Any]]:
             "role": f" ({column.role})" if column.role != "feature" else "",
             "kind": column.kind,
             "drifted": column.drifted,
+            "verdict": column.verdict,
             "test": column.test or "-",
             "statistic": statistic_value(column),
             "threshold": _number(column.threshold),

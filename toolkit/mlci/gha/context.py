@@ -6,12 +6,12 @@ Every field is optional: a `schedule` payload carries little more than the cron.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlci.documents import parse_json_text
 from mlci.errors import InputError
 
 
@@ -124,7 +124,7 @@ def load_event_context(env: Mapping[str, str]) -> EventContext:
     payload: dict[str, Any] = {}
     if path:
         try:
-            payload = json.loads(Path(path).read_text(encoding="utf-8"))
+            payload = parse_json_text(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError(
                 f"{path}: event payload not found (GITHUB_EVENT_PATH)",

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from mlci.documents import parse_json_text
 from mlci.gitutil import GitError, list_dir, show_file
 
 PlotKind = Literal["curve", "bar", "matrix"]
@@ -94,7 +94,7 @@ def _from_rows(header: list[str], rows: list[list[Any]]) -> PlotData:
 
 def parse_plot(path: str, text: str) -> PlotData:
     if path.lower().endswith(".json"):
-        data = json.loads(text)
+        data = parse_json_text(text)
         if isinstance(data, dict) and "matrix" in data:
             matrix = tuple(tuple(float(v) for v in row) for row in data["matrix"])
             labels = tuple(str(v) for v in data.get("labels") or range(len(matrix)))

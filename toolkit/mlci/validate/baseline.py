@@ -25,7 +25,7 @@ from typing import Literal
 from mlci.config.schema import MlciConfig
 from mlci.documents import parse_json_text
 from mlci.errors import InputError
-from mlci.gitutil import rev_parse
+from mlci.gitutil import GitError, rev_parse, run_git
 from mlci.metrics.load import (
     MetricFile,
     MetricSet,
@@ -65,6 +65,18 @@ def resolve_commit(root: Path, ref: str) -> str:
     """The commit of `ref`; an unknown ref is an InputError, never "no baseline"."""
     commit = rev_parse(root, ref)
     if commit is None:
+        try:
+            run_git(root, "rev-parse", "--git-dir")
+        except GitError:
+            raise InputError(
+                f"base ref '{ref}': {root} is not a git repository",
+                "run mlci in the repository's checkout, or pass --baseline FILE instead",
+            ) from None
+        if rev_parse(root, "HEAD") is None:
+            raise InputError(
+                f"base ref '{ref}': the repository in {root} has no commits yet",
+                "commit first, or pass --baseline FILE instead",
+            )
         raise InputError(
             f"base ref '{ref}': not a branch, tag or commit in {root}",
             "check the spelling; in a shallow clone fetch the ref first "

@@ -31,14 +31,14 @@ def _first(root: Path, names: tuple[str, ...]) -> str | None:
 
 
 def _dvc_train_stage(root: Path) -> dict[str, Any] | None:
-    import yaml
+    from mlci.documents import parse_yaml_text
 
     path = root / "dvc.yaml"
     if not path.is_file():
         return None
-    try:
-        stages = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("stages") or {}
-    except (yaml.YAMLError, AttributeError, OSError, UnicodeDecodeError):
+    try:  # a guess: a dvc.yaml that does not parse is simply not used
+        stages = (parse_yaml_text(path.read_text(encoding="utf-8")) or {}).get("stages") or {}
+    except (ValueError, AttributeError, OSError, UnicodeDecodeError):
         return None
     if not isinstance(stages, dict):
         return None
