@@ -20,6 +20,7 @@ from mlci.config.schema import MlciConfig
 from mlci.errors import UsageError
 from mlci.github.outbox import Outbox
 from mlci.gitutil import commit_all, git, init_repository
+from mlci.output import write_file
 from mlci.report.markdown import ReportSection
 
 DEMO_MARKER = Path(".mlci") / "demo.json"
@@ -80,9 +81,7 @@ def prepare_directory(directory: Path, force: bool) -> None:
 def copy_example(directory: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mlci")
     shutil.copytree(example_dir(), directory, ignore=ignore, dirs_exist_ok=True)
-    marker = directory / DEMO_MARKER
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text('{"made_by": "mlci demo"}\n', encoding="utf-8")
+    write_file(directory / DEMO_MARKER, '{"made_by": "mlci demo"}\n')
 
 
 def change_parameter(directory: Path) -> str:
@@ -91,7 +90,7 @@ def change_parameter(directory: Path) -> str:
     old, new = PARAM_CHANGE
     if old not in text:
         raise UsageError(f"{params}: expected the line {old.strip()!r}", "reinstall mlci")
-    params.write_text(text.replace(old, new, 1), encoding="utf-8")
+    write_file(params, text.replace(old, new, 1))  # the demo's own copy of the example
     return f"model.max_depth: {old.split(':')[1].strip()} -> {new.split(':')[1].strip()}"
 
 

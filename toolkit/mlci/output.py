@@ -128,6 +128,15 @@ def write_output(
             click.echo(content, nl=False)
         return None
     check_output_path(path, inputs=inputs, option=option)
+    return write_file(path, content, option=option)
+
+
+def write_file(path: str | Path, content: str | bytes, *, option: str | None = None) -> Path:
+    """The write itself: parent folders made, atomic, errors as one line (exit 2).
+
+    For writers with an overwrite policy of their own (`mlci init`/`generate`, which
+    keep files a person edited; the dry-run outbox); commands use `write_output`.
+    """
     target = Path(path)
     named = f"{option} {path}" if option else str(path)
     try:

@@ -33,9 +33,10 @@ class Outbox:
         self.root = Path(root)
 
     def write_text(self, kind: str, key: str, body: str, suffix: str = ".md") -> OutboxEntry:
-        self.root.mkdir(parents=True, exist_ok=True)
+        from mlci.output import write_file
+
         path = self.root / f"{_safe(kind)}-{_safe(key)}{suffix}"
-        path.write_text(body if body.endswith("\n") else body + "\n", encoding="utf-8")
+        write_file(path, body if body.endswith("\n") else body + "\n")
         return OutboxEntry(kind, key, path)
 
     def write_json(self, kind: str, key: str, data: Any) -> OutboxEntry:
@@ -45,6 +46,8 @@ class Outbox:
         """Files as they would be committed, under `KIND-KEY/` (replaced as a whole)."""
         import shutil
 
+        from mlci.output import write_file
+
         folder = self.root / f"{_safe(kind)}-{_safe(key)}"
         if folder.is_dir():
             shutil.rmtree(folder)
@@ -52,8 +55,7 @@ class Outbox:
             target = folder / name
             if folder.resolve() not in target.resolve().parents:
                 raise ValueError(f"{name}: path leaves the outbox")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            write_file(target, content)
         return folder
 
     def entries(self) -> list[Path]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.markdown import markdown_table
+from mlci.output import write_file
 
 START = "<!-- actions:start -->"
 END = "<!-- actions:end -->"
@@ -70,10 +71,7 @@ def replace_block(text: str, block: str) -> str:
 def main(argv: list[str]) -> int:
     readme = Path(argv[0] if argv else "README.md")
     root = readme.resolve().parent
-    readme.write_text(
-        replace_block(readme.read_text(encoding="utf-8"), actions_markdown(root)),
-        encoding="utf-8",
-    )
+    write_file(readme, replace_block(readme.read_text(encoding="utf-8"), actions_markdown(root)))
     print(f"updated the actions tables in {readme}")
     return 0
 

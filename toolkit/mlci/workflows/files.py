@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from mlci.errors import InputError
+from mlci.output import write_file
 from mlci.workflows.render import GeneratedFile, digest_of, split_header
 
 Status = Literal["created", "updated", "unchanged", "overwritten", "kept"]
@@ -77,9 +78,7 @@ def write_files(root: Path, files: Iterable[tuple[str, str, bool]], *, force: bo
     for path, text, generated in files:
         change = plan_change(root, path, text, force=force, generated=generated)
         if change.status in ("created", "updated", "overwritten"):
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            write_file(root / path, text)
         changes.append(change)
     return WriteResult(tuple(changes))
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mlci.config.schema import CurrentDataConfig, DataConfig, MlciConfig
+from mlci.output import write_file
 from mlci.workflows.render import render_files
 
 ICON = "mlci"
@@ -84,9 +85,8 @@ def starter_files() -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "workflow-templates")
-    folder.mkdir(parents=True, exist_ok=True)
     for name, text in starter_files().items():
-        (folder / name).write_text(text, encoding="utf-8")
+        write_file(folder / name, text)
         print(f"wrote {folder / name}")
     return 0
 
