@@ -163,5 +163,6 @@ def test_malformed_dvc_lock_is_one_line_naming_the_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert (
         result.output
-        == "Error: dvc.lock: line 3: invalid YAML (expected the node content, but found '<stream end>'). Fix: check dvc.lock\n"
+        == "Error: dvc.lock: line 3: invalid YAML (expected the node content, but found "
+        "'<stream end>'). Fix: check dvc.lock\n"
     )

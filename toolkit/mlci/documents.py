@@ -26,6 +26,23 @@ MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 1_000_000
 
 
+def type_name(value: Any) -> str:
+    """How a wrong value is named in an error: "null", "a number", "a list", "a mapping"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
 def check_depth(data: Any, limit: int = MAX_DEPTH) -> None:
     """Raise ValueError when lists/mappings nest deeper than `limit`; iterative, never recursive."""
     stack: list[tuple[Any, int]] = [(data, 1)]

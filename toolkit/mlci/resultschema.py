@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from mlci.documents import type_name
 from mlci.errors import InputError
 
 SCHEMA_KEY = "schema"
@@ -75,22 +76,6 @@ def stamped(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return {SCHEMA_KEY: schema_name(kind), **{k: v for k, v in data.items() if k != SCHEMA_KEY}}
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _legacy_version(data: dict[str, Any], kind: str) -> int:
     """The version of a file written before the `schema` name existed."""
     if kind == "run-record" and isinstance(data.get(SCHEMA_KEY), int):
@@ -106,7 +91,7 @@ def document_version(data: Any, kind: str, source: str) -> int:
     fix = _other_file_fix(kind)
     if not isinstance(data, dict):
         raise InputError(
-            f"{source}: not a {description} (the top level is {_type_name(data)}, not an object)",
+            f"{source}: not a {description} (the top level is {type_name(data)}, not an object)",
             fix,
         )
     name = data.get(SCHEMA_KEY)
@@ -115,7 +100,7 @@ def document_version(data: Any, kind: str, source: str) -> int:
         name = f"mlci.{kind}/v{version}"
     elif not isinstance(name, str):
         raise InputError(
-            f"{source}: schema: expected a name like {schema_name(kind)}, found {_type_name(name)}",
+            f"{source}: schema: expected a name like {schema_name(kind)}, found {type_name(name)}",
             fix,
         )
     elif name in LEGACY_NAMES:
@@ -182,7 +167,7 @@ def _describe(error: Any) -> str:
     if error.validator == "type":
         wanted = error.validator_value
         names = wanted if isinstance(wanted, list) else [wanted]
-        return f"expected {' or '.join(names)}, found {_type_name(error.instance)}"
+        return f"expected {' or '.join(names)}, found {type_name(error.instance)}"
     if error.validator == "required":
         return "missing"
     if error.validator == "additionalProperties":

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlci.documents import type_name
 from mlci.gitutil import GitError, show_file
 from mlci.metrics.flatten import Scalar, flatten
 from mlci.metrics.formats import parser_for
@@ -63,18 +64,6 @@ class MetricSet:
         return None
 
 
-def _kind_of_top(data: object) -> str:
-    if isinstance(data, (list, tuple)):
-        return "a list"
-    if isinstance(data, str):
-        return "a string"
-    if isinstance(data, bool):
-        return "a boolean"
-    if isinstance(data, (int, float)):
-        return "a number"
-    return f"a {type(data).__name__}"
-
-
 def parse_metric_text(path: str, text: str, kind: str = "metrics") -> MetricFile:
     """Parse and flatten one file's text; every problem is the MetricFile's `error`."""
     if not text.strip():
@@ -97,7 +86,7 @@ def parse_metric_text(path: str, text: str, kind: str = "metrics") -> MetricFile
         return MetricFile(
             path,
             error=f"{path}: expected a mapping of {_KIND_NAMES.get(kind, 'names')} to values "
-            f"at the top level, found {_kind_of_top(data)}",
+            f"at the top level, found {type_name(data)}",
         )
     return MetricFile(path, flatten(data))
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci.documents import type_name
 from mlci.errors import InputError, MlciError
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class RunRecord:
         from mlci.data.lineage import manifest_from_dict
 
         if not isinstance(data, dict):
-            raise ValueError(f"expected a mapping at the top level, found {_kind(data)}")
+            raise ValueError(f"expected a mapping at the top level, found {type_name(data)}")
         if "id" not in data:
             raise ValueError("`id` is missing")
         run_id = _text(data, "id", required=True)
@@ -95,7 +96,9 @@ class RunRecord:
             raise ValueError(f"`data_manifest`: {getattr(error, 'message', error)}") from None
         data_items = data.get("data") or []
         if not isinstance(data_items, list):
-            raise ValueError(f"`data`: expected a list of file digests, found {_kind(data_items)}")
+            raise ValueError(
+                f"`data`: expected a list of file digests, found {type_name(data_items)}"
+            )
         errors = data.get("errors") or []
         if not isinstance(errors, list) or not all(isinstance(e, str) for e in errors):
             raise ValueError("`errors`: expected a list of strings")
@@ -103,20 +106,20 @@ class RunRecord:
         if exit_code is not None and (
             isinstance(exit_code, bool) or not isinstance(exit_code, int)
         ):
-            raise ValueError(f"`exit_code`: expected a whole number, found {_kind(exit_code)}")
+            raise ValueError(f"`exit_code`: expected a whole number, found {type_name(exit_code)}")
         duration = data.get("duration_s") or 0.0
         if isinstance(duration, bool) or not isinstance(duration, (int, float)):
-            raise ValueError(f"`duration_s`: expected a number, found {_kind(duration)}")
+            raise ValueError(f"`duration_s`: expected a number, found {type_name(duration)}")
         schema = data.get("schema", 1)  # records before the field existed were 1
         if isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX):
             # "mlci.run-record/v2"; records of the previous release held the bare number
             version = schema[len(SCHEMA_PREFIX) :]
             schema = int(version) if version.isdigit() else schema
         if isinstance(schema, bool) or not isinstance(schema, int):
-            raise ValueError(f"`schema`: expected a whole number, found {_kind(schema)}")
+            raise ValueError(f"`schema`: expected a whole number, found {type_name(schema)}")
         git = _mapping(data, "git")
         if git.get("commit") is not None and not isinstance(git["commit"], str):
-            raise ValueError(f"`git.commit`: expected text, found {_kind(git['commit'])}")
+            raise ValueError(f"`git.commit`: expected text, found {type_name(git['commit'])}")
         return cls(
             id=run_id,
             created_at=_text(data, "created_at"),
@@ -152,29 +155,12 @@ def _as_set(values: dict[str, dict[str, Any]], source: str) -> MetricSet:
     return MetricSet(tuple(MetricFile(p, dict(v)) for p, v in values.items()), source)
 
 
-def _kind(value: Any) -> str:
-    """How a wrong value is named in an error: "a string", "a list", "null"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
 def _text(data: dict[str, Any], key: str, *, default: str = "", required: bool = False) -> str:
     value = data.get(key)
     if value is None and not required:
         return default
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"`{key}`: expected text, found {_kind(value)}")
+        raise ValueError(f"`{key}`: expected text, found {type_name(value)}")
     return str(value)
 
 
@@ -183,7 +169,7 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError(f"`{key}`: expected a mapping, found {_kind(value)}")
+        raise ValueError(f"`{key}`: expected a mapping, found {type_name(value)}")
     return dict(value)
 
 
@@ -194,19 +180,19 @@ def _values(data: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
         return {}
     if not isinstance(files, dict):
         raise ValueError(
-            f"`{key}`: expected a mapping of files to their values, found {_kind(files)}"
+            f"`{key}`: expected a mapping of files to their values, found {type_name(files)}"
         )
     out: dict[str, dict[str, Any]] = {}
     for file, values in files.items():
         if not isinstance(values, dict):
             raise ValueError(
-                f"`{key}.{file}`: expected a mapping of names to values, found {_kind(values)}"
+                f"`{key}.{file}`: expected a mapping of names to values, found {type_name(values)}"
             )
         for name, value in values.items():
             if isinstance(value, (dict, list)):
                 raise ValueError(
                     f"`{key}.{file}.{name}`: expected a number, text, boolean or null, "
-                    f"found {_kind(value)}"
+                    f"found {type_name(value)}"
                 )
         out[str(file)] = {str(name): value for name, value in values.items()}
     return out
@@ -216,18 +202,20 @@ def _digest(item: Any, key: str) -> FileDigest | None:
     if item is None:
         return None
     if not isinstance(item, dict):
-        raise ValueError(f"`{key}`: expected a mapping (path, sha256, size), found {_kind(item)}")
+        raise ValueError(
+            f"`{key}`: expected a mapping (path, sha256, size), found {type_name(item)}"
+        )
     if not isinstance(item.get("path"), str):
-        raise ValueError(f"`{key}.path`: expected text, found {_kind(item.get('path'))}")
+        raise ValueError(f"`{key}.path`: expected text, found {type_name(item.get('path'))}")
     unknown = sorted(set(item) - {"path", "sha256", "size", "files"})
     if unknown:
         raise ValueError(f"`{key}`: unknown key `{unknown[0]}`")
     for name in ("size", "files"):
         value = item.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"`{key}.{name}`: expected a whole number, found {_kind(value)}")
+            raise ValueError(f"`{key}.{name}`: expected a whole number, found {type_name(value)}")
     if item.get("sha256") is not None and not isinstance(item["sha256"], str):
-        raise ValueError(f"`{key}.sha256`: expected text, found {_kind(item['sha256'])}")
+        raise ValueError(f"`{key}.sha256`: expected text, found {type_name(item['sha256'])}")
     return FileDigest(item["path"], item.get("sha256"), item.get("size"), item.get("files", 1))
 
 
