@@ -67,6 +67,8 @@ def _parse_delimited(text: str, delimiter: str) -> Any:
     if not rows:
         return {}
     header, body = rows[0], rows[1:]
+    if not body:
+        raise ValueError("a header row but no values under it")
     if any(len(row) != len(header) for row in body):
         bad = next(i for i, row in enumerate(body, start=2) if len(row) != len(header))
         raise ValueError(f"row {bad} has a different number of columns than the header")

@@ -91,8 +91,17 @@ def parse_metric_text(path: str, text: str, kind: str = "metrics") -> MetricFile
     return MetricFile(path, flatten(data))
 
 
-def read_metric_file(file: Path, label: str, kind: str = "metrics") -> MetricFile:
-    """A metrics (or params) file of the work tree, filed under `label`."""
+def read_metric_file(
+    file: Path, label: str, kind: str = "metrics", *, shown: str | None = None
+) -> MetricFile:
+    """A metrics (or params) file of the work tree, filed under `label`.
+
+    `shown` is the name the user gave (`--head other.csv` filed under metrics.json): the
+    file is parsed by that name's suffix and errors name it, not the label.
+    """
+    if shown is not None and shown != label:
+        parsed = read_metric_file(file, shown, kind)
+        return MetricFile(label, parsed.values, parsed.error, parsed.missing)
     remember_input(file)
     if not file.exists():
         return MetricFile(label, error=f"{label}: file not found", missing=True)

@@ -37,7 +37,7 @@ def load_side(
     file = root / spec
     if file.is_file():
         label = paths[0] if len(paths) == 1 else spec
-        return MetricSet((read_metric_file(file, label, kind),), spec)
+        return MetricSet((read_metric_file(file, label, kind, shown=spec),), spec)
     if rev_parse(root, spec) is None:
         return MetricSet(
             tuple(
