@@ -437,3 +437,28 @@ def test_drift_result_and_decision_are_checked_by_name_and_shape(demo: Path) -> 
     )
     with pytest.raises(InputError, match=r"d.json: a drift result \(mlci.drift-result/1\)"):
         validate_document(drift | {"schema": "mlci.drift-result/1"}, "retrain-decision", "d.json")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(-3, "-3 is less than the minimum of 0"), (2.5, "expected integer, found a number")],
+)
+def test_long_number_lists_are_checked_whole(
+    value: Any, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long all-number lists are scanned, not walked item by item: an item far down the
+    list still fails, with its own index in the path."""
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{(i * 7919) % 1000 / 10}\n" for i in range(2000))
+    (tmp_path / "ref.csv").write_text("x\n" + rows)
+    assert run("drift", "profile", "build", "ref.csv", "-o", "p.json").exit_code == 0
+    profile = json.loads((tmp_path / "p.json").read_text())
+    counts = profile["columns"]["x"]["between"]
+    assert len(counts) > 50
+    validate_document(profile, "profile", "p.json")
+    counts[50] = value
+    with pytest.raises(InputError) as raised:
+        validate_document(profile, "profile", "p.json")
+    assert raised.value.message == (
+        f"p.json: columns.x.between[50]: {problem} (not a valid drift profile)"
+    )

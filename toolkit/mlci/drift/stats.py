@@ -104,13 +104,25 @@ def _shares(counts: np.ndarray) -> np.ndarray:
     return counts / total if total else counts.astype(np.float64)
 
 
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """scipy.special.rel_entr for shares (x, y >= 0).
+
+    Written out on purpose: importing scipy.special costs 0.25-0.3 s per process, about
+    30% of a whole drift check against a profile, for two lines of numpy. The tests hold
+    this, `jensenshannon_counts` and `psi_counts` equal to scipy's functions.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, x * np.log(x / y), 0.0)
+
+
 def jensenshannon_counts(reference: np.ndarray, current: np.ndarray) -> float:
     """scipy.spatial.distance.jensenshannon(p, q) (natural log) on two count vectors."""
-    from scipy.spatial.distance import jensenshannon
-
     if not reference.sum() or not current.sum():  # no shares on one side (never in a check)
         return 0.0 if reference.sum() == current.sum() else float(np.sqrt(np.log(2.0) / 2.0))
-    return float(jensenshannon(reference.astype(np.float64), current.astype(np.float64)))
+    p, q = _shares(reference), _shares(current)
+    m = (p + q) / 2.0
+    js = (_rel_entr(p, m).sum() + _rel_entr(q, m).sum()) / 2.0
+    return float(np.sqrt(max(js, 0.0)))
 
 
 def hellinger_counts(reference: np.ndarray, current: np.ndarray) -> float:
@@ -120,12 +132,10 @@ def hellinger_counts(reference: np.ndarray, current: np.ndarray) -> float:
 
 def psi_counts(reference: np.ndarray, current: np.ndarray) -> float:
     """PSI = sum((q - p) ln(q / p)) = KL(q || p) + KL(p || q), with smoothed shares."""
-    from scipy.special import rel_entr
-
     k = reference.size
     p = (reference + PSI_SMOOTHING) / (reference.sum() + PSI_SMOOTHING * k)
     q = (current + PSI_SMOOTHING) / (current.sum() + PSI_SMOOTHING * k)
-    return float(np.sum(rel_entr(q, p) + rel_entr(p, q)))
+    return float(np.sum(_rel_entr(q, p) + _rel_entr(p, q)))
 
 
 def chi2_contingency_counts(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
