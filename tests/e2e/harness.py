@@ -44,7 +44,8 @@ def actions_checkout(folder: Path) -> Path:
     """The part of this repository that `uses: <owner>/mlci/actions/...` reads.
 
     act archives the folder behind --local-repository for every step that uses it, so
-    it gets the actions and the version file only; the toolkit itself is installed.
+    it gets the actions and the version file only; the setup action installs the
+    toolkit from `mlci_wheel`.
     """
     shutil.copytree(REPO_ROOT / "actions", folder / "actions")
     shutil.copy2(REPO_ROOT / "action.yml", folder / "action.yml")
@@ -53,14 +54,32 @@ def actions_checkout(folder: Path) -> Path:
     return folder
 
 
+def mlci_wheel(folder: Path) -> Path:
+    """A wheel of this checkout, for the setup action to install offline.
+
+    Every `ensure-mlci.sh` run installs mlci into a fresh environment; the jobs get
+    `MLCI_SETUP_SOURCE` (this wheel) and `MLCI_SYSTEM_SITE_PACKAGES=true`, so the
+    dependencies come from this interpreter's packages instead of the package index.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"),
+            *("--disable-pip-version-check", "-w", str(folder), str(REPO_ROOT)),
+        ],
+        check=True,
+    )
+    return next(folder.glob("mlci-*.whl"))
+
+
 def _standin_refs(repo: Path, actions: Path) -> list[str]:
     """--local-repository options for every remote action the workflows use."""
     config = load_config(repo / "mlci.yaml", required=True)
     workflows = "\n".join(p.read_text() for p in (repo / ".github" / "workflows").glob("*.yml"))
     options = []
     for action in KNOWN_RELEASES:
-        if action == "actions/checkout":
-            continue  # act copies the working tree itself
+        # act copies the working tree itself for a checkout without `ref:`; the checkout
+        # of a pull request's head by SHA goes to the stand-in, which checks that SHA out.
         stand_in = STANDINS / action.split("/")[1]
         for line in workflows.splitlines():
             if f"uses: {action}@" in line:
@@ -116,6 +135,7 @@ def run_act(
     api_url: str,
     actions: Path,
     payload: dict[str, Any] | None = None,
+    setup_source: Path | None = None,
     workflow: str | None = None,
     inputs: dict[str, str] | None = None,
     timeout: int = 300,
@@ -134,8 +154,12 @@ def run_act(
         "--env", f"GITHUB_API_URL={api_url}",
         "--env", f"GITHUB_REPOSITORY={REPOSITORY}",
         "--env", f"MLCI_E2E_ARTIFACTS={artifacts}",
+        "--env", f"MLCI_E2E_REPO={repo}",
         *_standin_refs(repo, actions),
     ]  # fmt: skip
+    if setup_source is not None:
+        args += ["--env", f"MLCI_SETUP_SOURCE={setup_source}"]
+        args += ["--env", "MLCI_SYSTEM_SITE_PACKAGES=true"]
     if workflow:
         args += ["-W", f".github/workflows/{workflow}"]
     if payload is not None:

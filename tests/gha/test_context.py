@@ -56,9 +56,13 @@ def test_push_payloads():
         context = parse_event("push", data, {})
         assert context.pr_number is None
         assert context.ref == data["ref"]
-        assert context.head_sha == data["after"]
-        assert context.base_sha == data["before"]
+        # Branch creation (before) and deletion (after) carry all-zero SHAs: "none".
+        zero = "0" * 40
+        assert context.head_sha == (None if data["after"] == zero else data["after"])
+        assert context.base_sha == (None if data["before"] == zero else data["before"])
         assert context.is_fork is False
+    assert parse_event("push", payload("push.0.json"), {}).base_sha is None
+    assert parse_event("push", payload("push.1.json"), {}).head_sha is None
 
 
 def test_workflow_dispatch_payload():
@@ -78,8 +82,10 @@ def test_workflow_run_payload_same_repo_and_fork():
     assert context.pr_number is None
     fork = copy.deepcopy(data)
     fork["workflow_run"]["head_repository"]["full_name"] = "someone/octo-repo"
+    this = fork["workflow_run"]["repository"]
+    repo = {"id": this["id"], "url": this["url"], "name": this["name"]}
     fork["workflow_run"]["pull_requests"] = [
-        {"number": 7, "base": {"ref": "main", "sha": "b" * 40}, "head": {"ref": "x"}}
+        {"number": 7, "base": {"ref": "main", "sha": "b" * 40, "repo": repo}, "head": {"ref": "x"}}
     ]
     forked = parse_event("workflow_run", fork, {})
     assert forked.is_fork is True
@@ -126,3 +132,67 @@ def test_unreadable_event_file_is_a_clear_input_error(tmp_path):
         load_event_context({"GITHUB_EVENT_PATH": str(bad)})
     with pytest.raises(InputError, match="event payload not found"):
         load_event_context({"GITHUB_EVENT_PATH": str(tmp_path / "missing.json")})
+
+
+def test_workflow_run_ignores_pull_requests_of_other_repositories():
+    data = payload("workflow_run.completed.json")
+    run = data["workflow_run"]
+    this = run["repository"]
+    own = {"id": this["id"], "url": this["url"], "name": this["name"]}
+    other = {
+        "id": 999,
+        "url": "https://api.github.com/repos/someone/octo-repo",
+        "name": "octo-repo",
+    }
+
+    def entry(number, base, head):  # type: ignore[no-untyped-def]
+        return {
+            "id": number,
+            "number": number,
+            "url": f"{base['url']}/pulls/{number}",
+            "head": {"ref": "main", "sha": run["head_sha"], "repo": head},
+            "base": {"ref": "main", "sha": "c" * 40, "repo": base},
+        }
+
+    # A fork's own PR (base and head in the fork) listed in this repository's event.
+    run["pull_requests"] = [entry(3, other, other)]
+    assert parse_event("workflow_run", data, {}).pr_number is None
+    # Base here, head in an unrelated repository: not this run's PR either.
+    run["pull_requests"] = [entry(4, own, {**other, "id": 1234})]
+    assert parse_event("workflow_run", data, {}).pr_number is None
+    # Foreign entries first, then ours: ours is taken.
+    run["pull_requests"] = [entry(3, other, other), entry(5, own, own)]
+    context = parse_event("workflow_run", data, {})
+    assert (context.pr_number, context.base_sha) == (5, "c" * 40)
+    # Without ids, the API URL decides.
+    for item in run["pull_requests"]:
+        for side in ("base", "head"):
+            item[side]["repo"].pop("id", None)
+    del run["repository"]["id"]
+    assert parse_event("workflow_run", data, {}).pr_number == 5
+
+
+def test_all_zero_shas_are_none_everywhere():
+    zero = "0" * 40
+    data = payload("workflow_run.completed.json")
+    data["workflow_run"]["head_sha"] = zero
+    assert parse_event("workflow_run", data, {"GITHUB_SHA": zero}).head_sha is None
+    assert parse_event("workflow_run", data, {"GITHUB_SHA": zero}).sha is None
+    pr = payload("pull_request.opened.json")
+    pr["pull_request"]["base"]["sha"] = zero
+    assert parse_event("pull_request", pr, {}).base_sha is None
+    deleted = payload("push.1.json")
+    assert parse_event("push", deleted, {}).sha is None
+
+
+def test_fork_controlled_outcome():
+    data = payload("workflow_run.completed.json")
+    run = data["workflow_run"]
+    run["head_repository"]["full_name"] = "someone/octo-repo"
+    run["event"] = "pull_request"
+    assert parse_event("workflow_run", data, {}).fork_controlled is True
+    run["event"] = "pull_request_target"  # definitions from the default branch
+    assert parse_event("workflow_run", data, {}).fork_controlled is False
+    run["head_repository"]["full_name"] = run["repository"]["full_name"]
+    run["event"] = "pull_request"
+    assert parse_event("workflow_run", data, {}).fork_controlled is False

@@ -56,3 +56,43 @@ def test_token_without_checks_write_falls_back_to_a_status(fake, make_client):
 def test_completed_needs_a_conclusion() -> None:
     with pytest.raises(InputError, match="--conclusion is required"):
         publish_check(None, CheckRequest("mlci", "abc"))
+
+
+def test_untrusted_success_is_posted_as_neutral_and_says_why(fake, client):
+    sha = head(fake)
+    result = publish_check(
+        client,
+        CheckRequest(
+            "mlci report",
+            sha,
+            title="mlci: success",
+            summary="all good",
+            conclusion="success",
+            untrusted_outcome=True,
+        ),
+    )
+    run = fake.state.data["repos"][REPO]["check_runs"][str(result.check_run_id)]
+    assert (result.state, run["conclusion"]) == ("neutral", "neutral")
+    assert run["output"]["title"] == (
+        "mlci: outcome reported by fork-controlled code (claimed: success)"
+    )
+    assert run["output"]["summary"].startswith("> **Not verified.** This outcome (success)")
+    assert run["output"]["summary"].endswith("all good")
+    failed = publish_check(
+        client, CheckRequest("mlci report", sha, conclusion="failure", untrusted_outcome=True)
+    )
+    assert failed.state == "failure"
+
+
+def test_untrusted_success_as_a_status_is_pending_not_green(fake, make_client):
+    fake.state.add_token(
+        "ghs_statuses",
+        "github-actions[bot]",
+        installation=True,
+        permissions={"statuses": "write", "checks": "read"},
+    )
+    request = CheckRequest("mlci", head(fake), conclusion="success", untrusted_outcome=True)
+    result = publish_check(make_client("ghs_statuses"), request)
+    (status,) = fake.state.data["repos"][REPO]["statuses"]
+    assert (result.kind, status["state"]) == ("status", "pending")
+    assert status["description"].startswith("mlci: outcome reported by fork-controlled code")

@@ -324,3 +324,161 @@ def test_comment_head_sha_guards_a_pr_number_read_from_an_artifact(fake, env, pr
     assert right.exit_code == 0, right.output
     assert right.output.startswith("comment created: http://")
     assert len(fake.state.comments(REPO, pr)) == 1
+
+
+# Trust model: tokens, Actions without a token, time limits, fork outcomes.
+
+SECRET = "ghp_secret123\n"
+
+
+def _failing_cases(fake, env):  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    return {
+        "bad repo": {"GITHUB_REPOSITORY": "octo org/demo"},
+        "401": {},  # the fake knows no such token
+        "500": {"fault": True},
+        "network": {"GITHUB_API_URL": f"http://127.0.0.1:{closed}"},
+    }
+
+
+@pytest.mark.parametrize("case", ["bad repo", "401", "500", "network"])
+@pytest.mark.parametrize("command", ["comment", "check-run", "retrain"])
+def test_the_token_is_never_printed(fake, env, pr, tmp_path, case, command):
+    (tmp_path / "ref.csv").write_text("a\n1\n")
+    settings = _failing_cases(fake, env)[case]
+    if settings.pop("fault", False):
+        fake.add_fault(Fault("*", status=500, times=0))
+    env.update(settings, GITHUB_TOKEN=SECRET)
+    sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    args = {
+        "comment": ["comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr)],
+        "check-run": ["check-run", "--name", "mlci", "--sha", sha, "--conclusion", "success"],
+        "retrain": ["retrain", "open-pr", "--file", "ref.csv", "--title", "Retrain"],
+    }[command]
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == (2 if case == "bad repo" else 3), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    written = [p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
+    for text in [result.output, result.stderr, *written]:
+        assert SECRET.strip() not in text
+
+
+def test_a_token_with_a_trailing_newline_works(fake, env, pr):
+    env["GITHUB_TOKEN"] = DEFAULT_TOKEN + "\n"
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert result.exit_code == 0, result.output
+    assert len(fake.state.comments(REPO, pr)) == 1
+
+
+def test_the_token_is_masked_first_in_actions(fake, env, pr):
+    env.update(GITHUB_ACTIONS="true", GITHUB_TOKEN=DEFAULT_TOKEN + "\n")
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", str(pr))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"::add-mask::{DEFAULT_TOKEN}"
+    assert all(DEFAULT_TOKEN not in line for line in lines[1:])
+
+
+NO_TOKEN = (
+    "Error: no GITHUB_TOKEN: this step writes to GitHub and runs in GitHub Actions without "
+    "a token. Fix: set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) or pass --dry-run\n"
+)
+
+
+@pytest.mark.parametrize("command", ["comment", "check-run", "retrain"])
+def test_writes_in_actions_without_a_token_exit_2_unless_dry_run(env, tmp_path, command):
+    (tmp_path / "ref.csv").write_text("a\n1\n")
+    del env["GITHUB_TOKEN"]
+    env["GITHUB_ACTIONS"] = "true"
+    args = {
+        "comment": ["comment", "--key", "report", "--body-file", "body.md", "--pr", "1"],
+        "check-run": ["check-run", "--name", "mlci", "--sha", "a" * 40, "--conclusion", "success"],
+        "retrain": ["retrain", "open-pr", "--file", "ref.csv", "--title", "Retrain"],
+    }[command]
+    result = run(env, *args)
+    assert result.exit_code == 2
+    assert result.output == NO_TOKEN
+    assert not (tmp_path / ".mlci" / "outbox").exists()
+    dry = run(env, *args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.startswith("dry run (--dry-run): nothing was sent to GitHub; wrote ")
+
+
+def test_an_api_that_never_answers_exits_3_within_the_time_limit(env, clock):
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        env["GITHUB_API_URL"] = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        env["MLCI_GITHUB_TIMEOUT"] = "1"  # 1 s per try and 1 s in all
+        started = time.monotonic()
+        result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+        took = time.monotonic() - started
+    assert result.exit_code == 3
+    assert result.output == (
+        "Error: finding who the token belongs to failed (last: connection failed (ReadTimeout)); "
+        "gave up after 1 attempt at the 1s time limit. Fix: check GITHUB_API_URL and the "
+        "network, or run the command again later; MLCI_GITHUB_TIMEOUT sets the limit in "
+        "seconds (default 20)\n"
+    )
+    assert clock.sleeps == []
+    assert took < 30  # a guard against the old 116 s, not a benchmark
+
+
+def test_a_bad_github_timeout_exits_2(env):
+    env["MLCI_GITHUB_TIMEOUT"] = "soon"
+    result = run(env, "comment", "--key", "report", "--body-file", "body.md", "--pr", "1")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: MLCI_GITHUB_TIMEOUT: 'soon' is not a number of seconds between 0 and 3600. "
+        "Fix: unset it (default 20) or set e.g. MLCI_GITHUB_TIMEOUT=60\n"
+    )
+
+
+def _fork_workflow_run(tmp_path, triggering_event):  # type: ignore[no-untyped-def]
+    event = json.loads((EVENTS / "workflow_run.completed.json").read_text())
+    event["workflow_run"]["head_repository"]["full_name"] = "someone/demo"
+    event["workflow_run"]["repository"]["full_name"] = REPO
+    event["workflow_run"]["event"] = triggering_event
+    path = tmp_path / f"event-{triggering_event}.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("triggering", "conclusion", "title"),
+    [
+        (
+            "pull_request",
+            "neutral",
+            "mlci: outcome reported by fork-controlled code (claimed: success)",
+        ),
+        ("pull_request_target", "success", "mlci: success"),
+    ],
+)
+def test_fork_outcome_from_workflow_run_is_not_green(
+    fake, env, tmp_path, triggering, conclusion, title
+):
+    sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    path = _fork_workflow_run(tmp_path, triggering)
+    env.update(GITHUB_EVENT_PATH=str(path), GITHUB_EVENT_NAME="workflow_run")
+    args = ["check-run", "--name", "mlci report", "--sha", sha, "--conclusion", "success"]
+    result = run(env, *args, "--title", "mlci: success", "--json")
+    assert result.exit_code == 0, result.output
+    (check,) = fake.state.data["repos"][REPO]["check_runs"].values()
+    assert (check["conclusion"], check["output"]["title"]) == (conclusion, title)
+
+
+def test_untrusted_outcome_option(fake, env):
+    sha = fake.state.data["repos"][REPO]["refs"]["refs/heads/main"]
+    args = ["check-run", "--name", "mlci", "--sha", sha, "--conclusion", "success"]
+    result = run(env, *args, "--untrusted-outcome")
+    assert result.exit_code == 0, result.output
+    (check,) = fake.state.data["repos"][REPO]["check_runs"].values()
+    assert check["conclusion"] == "neutral"

@@ -178,3 +178,44 @@ def test_no_client_writes_the_outbox(tmp_path) -> None:
     assert result.dry_run
     assert result.outbox_path == tmp_path / "comment-report.md"
     assert result.outbox_path.read_text() == f"{marker('report')}\nhi\n"
+
+
+# Sticky comments find their own comments for any kind of token.
+
+
+def test_app_installation_token_upserts_one_comment_in_place(fake, make_client, pr):
+    login = fake.state.add_app_token("ghs_app_token", "mlci-app")
+    client = make_client(token="ghs_app_token")
+    results = [
+        upsert_comment(client, pr_number=pr, key="report", body=f"run {i}") for i in range(3)
+    ]
+    assert [r.action for r in results] == ["created", "updated", "updated"]
+    assert len({r.comment_id for r in results}) == 1
+    stored = fake.state.comments(REPO, pr)
+    assert [(c["user"], c["body"]) for c in stored] == [(login, f"{marker('report')}\nrun 2\n")]
+    assert "GET /user 403" in " ".join(fake.requests)
+    # A fresh client (the next workflow run) does not know its login either.
+    again = upsert_comment(make_client(token="ghs_app_token"), pr_number=pr, key="report", body="x")
+    assert again.action == "updated" and again.comment_id == results[0].comment_id
+    assert len(fake.state.comments(REPO, pr)) == 1
+
+
+def test_app_token_never_edits_a_persons_comment_with_the_marker(fake, make_client, pr):
+    fake.state.add_app_token("ghs_app_token", "mlci-app")
+    person = f"{marker('report')}\nI pasted the marker"
+    fake.state.add_comment(REPO, pr, person, "octocat")
+    for i in range(3):
+        upsert_comment(make_client(token="ghs_app_token"), pr_number=pr, key="report", body=str(i))
+    stored = fake.state.comments(REPO, pr)
+    assert [(c["user"], c["body"]) for c in stored] == [
+        ("octocat", person),
+        ("mlci-app[bot]", f"{marker('report')}\n2\n"),
+    ]
+
+
+def test_personal_token_finds_its_own_login(fake, make_client, pr):
+    fake.state.add_token("ghp_person", "octocat")
+    fake.state.add_comment(REPO, pr, f"{marker('report')}\nold", "github-actions[bot]")
+    result = upsert_comment(make_client(token="ghp_person"), pr_number=pr, key="report", body="a")
+    assert result.action == "created"  # the bot's comment is not the person's to edit
+    assert [c["user"] for c in fake.state.comments(REPO, pr)] == ["github-actions[bot]", "octocat"]

@@ -28,6 +28,18 @@ def test_schema_check_catches_a_payload_github_would_not_send():
     assert schemas.check_request("POST /repos/{owner}/{repo}/labels", {"color": "fff"}) != []
 
 
+def test_hand_written_operations_are_loaded_and_checked_too():
+    # tests/data/github/extra-ops.json: runner endpoints missing from the OpenAPI cut.
+    schemas = shared_schemas()
+    approval = "GET /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval"
+    assert (
+        schemas.check_response(approval, 200, {"approval_policy": "first_time_contributors"}) == []
+    )
+    assert schemas.check_response(approval, 200, {"approval_policy": "nobody"}) != []
+    groups = "GET /orgs/{org}/actions/runner-groups"
+    assert schemas.check_response(groups, 200, {"total_count": 1, "runner_groups": [{}]}) != []
+
+
 def test_git_objects_hash_like_git(tmp_path):
     state = FakeState()
     repo = state.add_repo("a/b", files={"README.md": "hi\n", "src/x.py": "print(1)\n"})

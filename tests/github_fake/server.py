@@ -88,6 +88,10 @@ def route(op: str) -> Callable[[Handler], Handler]:
 
 
 def scope_of(op: str) -> str:
+    if op.startswith("GET /orgs/") and "/actions/runner-groups" in op:
+        return "organization_self_hosted_runners"
+    if "/actions/runners" in op or "/actions/permissions" in op:
+        return "administration"
     if "check-runs" in op:
         return "checks"
     if "/statuses/" in op:
@@ -169,6 +173,7 @@ class Request:
             "full_name": full_name,
             "owner": self.user(owner),
             "private": bool(repo and repo["private"]),
+            "visibility": "private" if repo and repo["private"] else "public",
             "fork": full_name != self.full_name,
             "default_branch": repo["default_branch"] if repo else "main",
             "url": f"{self.base}/repos/{full_name}",
@@ -187,8 +192,22 @@ class Request:
             "url": f"{self.repo_url()}/labels/{quote(name, safe='')}",
         }
 
+    def app(self, slug: str) -> dict[str, Any]:
+        """`performed_via_github_app` of a write made with an App installation token."""
+        return {
+            "id": sum(map(ord, slug)),
+            "slug": slug,
+            "node_id": f"A_{slug}",
+            "name": slug,
+            "owner": self.user(self.params.get("owner", "octo-org")),
+            "html_url": f"{self.web}/apps/{quote(slug)}",
+            "permissions": {"issues": "write", "pull_requests": "write"},
+            "events": [],
+        }
+
     def comment(self, comment: dict[str, Any]) -> dict[str, Any]:
         number = comment["issue"]
+        app = comment.get("app")
         return {
             "id": comment["id"],
             "node_id": f"IC_{comment['id']}",
@@ -200,6 +219,7 @@ class Request:
             "created_at": comment["created_at"],
             "updated_at": comment["updated_at"],
             "author_association": "NONE",
+            "performed_via_github_app": self.app(app) if app else None,
         }
 
     def issue(self, issue: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +281,8 @@ class Request:
             },
             "requested_reviewers": [self.user(login) for login in pull["requested_reviewers"]],
             "requested_teams": [],
-            "merged": False,
+            "merged": bool(pull.get("merged_at")),
+            "merged_at": pull.get("merged_at"),
             "draft": False,
             "locked": False,
             "comments": 0,
@@ -437,7 +458,10 @@ def list_comments(r: Request) -> tuple[int, Any, OK]:
 @route("POST /repos/{owner}/{repo}/issues/{issue_number}/comments")
 def create_comment(r: Request) -> tuple[int, Any, OK]:
     issue = _issue(r)
-    comment = r.state.add_comment(r.full_name, issue["number"], r.body["body"], r.login or "")
+    token = r.server.current_token.info or {}
+    comment = r.state.add_comment(
+        r.full_name, issue["number"], r.body["body"], r.login or "", app=token.get("app")
+    )
     return 201, r.comment(comment), {"Location": r.comment(comment)["url"]}
 
 
@@ -503,6 +527,16 @@ def add_labels(r: Request) -> tuple[int, Any, OK]:
         if name not in issue["labels"]:
             issue["labels"].append(name)
     return 200, [r.label(name) for name in issue["labels"]], {}
+
+
+@route("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}")
+def remove_label(r: Request) -> tuple[int, Any, OK]:
+    issue = _issue(r)
+    name = unquote(r.params["name"])
+    if name not in issue["labels"]:
+        raise HttpError(404, "Label does not exist")
+    issue["labels"].remove(name)
+    return 200, [r.label(n) for n in issue["labels"]], {}
 
 
 # -- checks and statuses -------------------------------------------------------------------
@@ -751,8 +785,18 @@ def pulls_for_commit(r: Request) -> tuple[int, Any, OK]:
     return 200, page, headers
 
 
+# GitHub refuses PR bodies longer than this ("body is too long").
+PULL_BODY_LIMIT = 65536
+
+
+def _check_pull_body(r: Request) -> None:
+    if len(r.body.get("body") or "") > PULL_BODY_LIMIT:
+        raise HttpError(422, f"body is too long (maximum is {PULL_BODY_LIMIT} characters)")
+
+
 @route("POST /repos/{owner}/{repo}/pulls")
 def create_pull(r: Request) -> tuple[int, Any, OK]:
+    _check_pull_body(r)
     head = r.body["head"].split(":")[-1]
     if f"refs/heads/{head}" not in r.repo["refs"]:
         raise HttpError(422, "Validation Failed")
@@ -786,6 +830,7 @@ def get_pull(r: Request) -> tuple[int, Any, OK]:
 @route("PATCH /repos/{owner}/{repo}/pulls/{pull_number}")
 def edit_pull(r: Request) -> tuple[int, Any, OK]:
     pull = _pull(r)
+    _check_pull_body(r)
     issue = r.repo["issues"][str(pull["number"])]
     for key in ("title", "body", "state"):
         if key in r.body:
@@ -857,6 +902,54 @@ def get_release(r: Request) -> tuple[int, Any, OK]:
 # -- the server ----------------------------------------------------------------------------
 class _TokenSlot(threading.local):
     info: dict[str, Any] | None = None
+
+
+# -- self-hosted runners, runner groups, the fork pull request approval policy --------------
+@route("GET /repos/{owner}/{repo}/actions/runners")
+def list_repo_runners(r: Request) -> tuple[int, Any, OK]:
+    runners = list(r.repo.get("runners", []))
+    page, headers = r.paginate(runners)
+    return 200, {"total_count": len(runners), "runners": page}, headers
+
+
+@route("GET /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval")
+def get_fork_pr_approval(r: Request) -> tuple[int, Any, OK]:
+    if r.repo["private"]:
+        raise HttpError(422, "Fork PR approval is not allowed for private repositories.")
+    # GitHub's default for a new repository.
+    return 200, {"approval_policy": r.repo.get("approval_policy", "first_time_contributors")}, {}
+
+
+def _org(r: Request) -> dict[str, Any]:
+    org = r.state.data.get("orgs", {}).get(r.params["org"])
+    if org is None:
+        raise HttpError(404, "Not Found")
+    return org
+
+
+@route("GET /orgs/{org}/actions/runner-groups")
+def list_runner_groups(r: Request) -> tuple[int, Any, OK]:
+    base = f"{r.base}/orgs/{r.params['org']}/actions/runner-groups"
+    groups = [
+        {
+            **{k: v for k, v in group.items() if k != "runners"},
+            "runners_url": f"{base}/{group['id']}/runners",
+            "inherited": False,
+        }
+        for group in _org(r)["runner_groups"]
+    ]
+    page, headers = r.paginate(groups)
+    return 200, {"total_count": len(groups), "runner_groups": page}, headers
+
+
+@route("GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners")
+def list_group_runners(r: Request) -> tuple[int, Any, OK]:
+    for group in _org(r)["runner_groups"]:
+        if str(group["id"]) == r.params["runner_group_id"]:
+            runners = [{**runner, "runner_group_id": group["id"]} for runner in group["runners"]]
+            page, headers = r.paginate(runners)
+            return 200, {"total_count": len(runners), "runners": page}, headers
+    raise HttpError(404, "Not Found")
 
 
 class FakeGitHubServer(ThreadingHTTPServer):

@@ -8,6 +8,8 @@ Shape (all keys strings, as in the JSON dump):
             issues (number -> issue; PRs are issues too), comments (id -> comment),
             labels (name -> label), pulls (number -> PR), statuses [..],
             check_runs (id -> run), dispatches [..], releases (id -> release)}
+            and, once set: approval_policy (fork PRs), runners [self-hosted runners]
+  orgs      login -> {runner_groups [{id, name, ..., runners [..]}]}
   requests  ["METHOD /path?query STATUS", ...] in arrival order
   faults    fault rules still armed (see server.Fault)
   violations  schema violations of served responses and received request bodies
@@ -83,15 +85,27 @@ class FakeState:
         *,
         installation: bool = False,
         permissions: dict[str, str] | None = None,
+        app: str | None = None,
     ) -> None:
-        """`installation` tokens behave like GITHUB_TOKEN: no /user, scoped permissions."""
+        """`installation` tokens behave like GITHUB_TOKEN: no /user, scoped permissions.
+
+        `app`: the slug of the GitHub App the installation token belongs to (its writes
+        carry `performed_via_github_app`); see `add_app_token`.
+        """
         with self.lock:
             self.add_user(login)
             self.data["tokens"][token] = {
                 "login": login,
                 "installation": installation,
                 "permissions": permissions,
+                "app": app,
             }
+
+    def add_app_token(self, token: str, slug: str = "mlci-app") -> str:
+        """A GitHub App installation token: 403 on GET /user, writes as `<slug>[bot]`."""
+        login = f"{slug}[bot]"
+        self.add_token(token, login, installation=True, app=slug)
+        return login
 
     def add_repo(
         self,
@@ -245,7 +259,42 @@ class FakeState:
             repo["pulls"][str(issue["number"])] = pull
             return pull
 
-    def add_comment(self, full_name: str, number: int, body: str, login: str) -> dict:
+    def close_pull(self, full_name: str, number: int) -> None:
+        """Test helper: a person closes PR `number` without merging it."""
+        with self.lock:
+            issue = self.data["repos"][full_name]["issues"][str(number)]
+            issue["state"] = "closed"
+            issue["updated_at"] = now_iso()
+
+    def squash_merge(self, full_name: str, number: int, login: str = "octocat") -> str:
+        """Test helper: squash-merge PR `number` as `login`, as GitHub's button does.
+
+        One new commit on the base head: the base's files with the head's files that
+        differ laid over them. The PR is closed and merged; its branch stays.
+        """
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            pull = repo["pulls"][str(number)]
+            issue = repo["issues"][str(number)]
+            base_ref = f"refs/heads/{pull['base']}"
+            head_sha = repo["refs"][f"refs/heads/{pull['head']}"]
+            base_sha = repo["refs"][base_ref]
+            objects = repo["objects"]
+            flat = gitobjects.flatten(objects, objects[base_sha]["tree"])
+            flat.update(gitobjects.flatten(objects, objects[head_sha]["tree"]))
+            tree = gitobjects.store_tree(objects, flat)
+            message = f"{issue['title']} (#{number})"
+            sha = self.put_commit(repo, tree, [base_sha], message, login)
+            repo["refs"][base_ref] = sha
+            pull["head_sha"] = head_sha
+            pull["merged_at"] = now_iso()
+            issue["state"] = "closed"
+            issue["updated_at"] = now_iso()
+            return sha
+
+    def add_comment(
+        self, full_name: str, number: int, body: str, login: str, app: str | None = None
+    ) -> dict:
         with self.lock:
             repo = self.data["repos"][full_name]
             self.add_user(login)
@@ -254,6 +303,7 @@ class FakeState:
                 "issue": number,
                 "body": body,
                 "user": login,
+                "app": app,
                 "created_at": now_iso(),
                 "updated_at": now_iso(),
             }
@@ -265,6 +315,75 @@ class FakeState:
             repo = self.data["repos"][full_name]
             found = [c for c in repo["comments"].values() if c["issue"] == number]
             return sorted(found, key=lambda c: c["id"])
+
+    # -- self-hosted runners and who may use them --------------------------------------
+    def add_org(self, login: str) -> dict[str, Any]:
+        """Make `login` an organisation (repository owners are users otherwise)."""
+        with self.lock:
+            self.add_user(login)["type"] = "Organization"
+            return self.data.setdefault("orgs", {}).setdefault(login, {"runner_groups": []})
+
+    @staticmethod
+    def runner(
+        id: int, name: str, labels: list[str], *, status: str = "online", busy: bool = False
+    ) -> dict[str, Any]:
+        """A runner as GitHub lists it."""
+        return {
+            "id": id,
+            "name": name,
+            "os": "Linux",
+            "status": status,
+            "busy": busy,
+            "ephemeral": True,
+            "labels": [
+                {"id": i + 1, "name": n, "type": "read-only" if n == "self-hosted" else "custom"}
+                for i, n in enumerate(labels)
+            ],
+        }
+
+    def add_runner_group(
+        self,
+        org: str,
+        name: str,
+        *,
+        runners: list[dict[str, Any]] | None = None,
+        visibility: str = "all",
+        allows_public_repositories: bool = False,
+        restricted_to_workflows: bool = False,
+        selected_workflows: list[str] | None = None,
+        default: bool = False,
+    ) -> dict[str, Any]:
+        with self.lock:
+            group = {
+                "id": self.new_id(),
+                "name": name,
+                "visibility": visibility,
+                "default": default,
+                "allows_public_repositories": allows_public_repositories,
+                "restricted_to_workflows": restricted_to_workflows,
+                "selected_workflows": list(selected_workflows or []),
+                "runners": list(runners or []),
+            }
+            self.add_org(org)["runner_groups"].append(group)
+            return group
+
+    def add_repo_runner(self, full_name: str, runner: dict[str, Any]) -> None:
+        with self.lock:
+            self.data["repos"][full_name].setdefault("runners", []).append(runner)
+
+    def set_repo_settings(
+        self,
+        full_name: str,
+        *,
+        private: bool | None = None,
+        approval_policy: str | None = None,
+    ) -> None:
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            if private is not None:
+                repo["private"] = private
+            if approval_policy is not None:
+                repo["approval_policy"] = approval_policy
 
 
 def default_state(repository: str = DEFAULT_REPO) -> FakeState:

@@ -192,3 +192,17 @@ def test_report_cli_writes_files_and_outbox(project: Path) -> None:
     assert posted.startswith("<!-- mlci:report -->\n## ❌ Gates failed: `loss`")
     summary = (project / ".mlci" / "actions" / "step-summary.md").read_text()
     assert summary.startswith("## ❌ Gates failed")
+
+
+def test_report_post_in_actions_without_a_token_exits_2_before_writing(project: Path) -> None:
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/demo"}
+    result = CliRunner().invoke(
+        cli, ["report", "--base", "main", "--out", "out", "--post"], env=env
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: no GITHUB_TOKEN: this step writes to GitHub and runs in GitHub Actions without "
+        "a token. Fix: set GITHUB_TOKEN (env: GITHUB_TOKEN: ${{ github.token }}) or leave out "
+        "--post\n"
+    )
+    assert not (project / ".mlci" / "outbox").exists()

@@ -11,7 +11,13 @@ from mlci.cli import cli
 from mlci.config import config_to_dict, parse_config
 from mlci.config.schema import GpuClassConfig, RunnersConfig
 from mlci.errors import ConfigError, UsageError
-from mlci.runners.arc import build_scale_sets, parse_gpu_class, render_all
+from mlci.runners.arc import (
+    build_scale_sets,
+    config_scope,
+    parse_gpu_class,
+    render_all,
+    runner_group_setup,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "runners"
 # Top-level values the chart's AutoscalingRunnerSet template reads (`.Values.KEY`).
@@ -209,10 +215,19 @@ def test_cli_prints_multi_doc_and_uses_the_repository_in_actions(tmp_path, monke
     env = {"GITHUB_REPOSITORY": "acme/churn", "GITHUB_SERVER_URL": "https://github.example.com"}
     result = CliRunner().invoke(cli, ["runners", "arc-values"], env=env)
     assert result.exit_code == 0, result.output
-    (document,) = yaml.safe_load_all(result.output)
+    (document,) = yaml.safe_load_all(result.stdout)
     assert document["githubConfigUrl"] == "https://github.example.com/acme/churn"
     assert document["scaleSetLabels"] == ["self-hosted", "linux", "x64", "gpu"]
-    assert result.output.startswith("# mlci: runner scale set 'mlci-gpu' for GPU class 'gpu'\n")
+    assert result.stdout.startswith("# mlci: runner scale set 'mlci-gpu' for GPU class 'gpu'\n")
+    # A repository URL registers runners that belong to no runner group.
+    assert "runnerGroup" not in document
+    assert result.stderr == (
+        "warning: runners.github_config_url https://github.example.com/acme/churn is a "
+        "repository URL: its runners belong to no runner group, and every workflow of the "
+        "repository may use them; register the scale sets with the organisation "
+        "(https://github.example.com/acme) so that they join a runner group restricted to "
+        "the training workflow ('mlci-gpu')\n"
+    )
 
 
 def test_cli_without_url_exits_2_with_the_fix(tmp_path, monkeypatch):
@@ -222,4 +237,181 @@ def test_cli_without_url_exits_2_with_the_fix(tmp_path, monkeypatch):
     assert result.output == (
         "Error: runners.github_config_url is not set. Fix: set it in mlci.yaml or pass "
         "--github-config-url https://github.com/OWNER/REPO\n"
+    )
+
+
+ORG_URL = "https://github.com/acme"
+WORKFLOW = "acme/churn/.github/workflows/mlci-train.yml@refs/heads/trunk"
+
+
+def test_every_scale_set_of_an_organisation_joins_the_runner_group():
+    scale_sets = build_scale_sets(
+        RunnersConfig(github_config_url=ORG_URL),
+        LABELS,
+        {"a100": GpuClassConfig(), "h100": GpuClassConfig(gpus=8)},
+    )
+    documents = list(yaml.safe_load_all(render_all(scale_sets, "arc-runners")))
+    assert [d["runnerGroup"] for d in documents] == ["mlci-gpu", "mlci-gpu"]
+    assert all(set(d) <= CHART_KEYS for d in documents)
+    assert (
+        "# Runner group: mlci-gpu (restrict it to the training workflow with the gh api "
+        "commands that mlci runners arc-values prints)\n"
+    ) in render_all(scale_sets[:1], "arc-runners")
+
+
+@pytest.mark.parametrize(
+    ("url", "scope"),
+    [
+        ("https://github.com/acme", ("organization", "acme", None)),
+        ("https://github.com/acme/", ("organization", "acme", None)),
+        ("https://github.com/acme/churn", ("repository", "acme", "acme/churn")),
+        ("https://github.com/enterprises/big", ("enterprise", "big", None)),
+    ],
+)
+def test_config_scope(url, scope):
+    assert config_scope(url) == scope
+
+
+def group_setup(url=ORG_URL, repository="acme/churn", **settings):
+    return runner_group_setup(
+        RunnersConfig(github_config_url=url, **settings),
+        url,
+        repository=repository,
+        default_branch="trunk",
+        workflow_file="mlci-train.yml",
+    )
+
+
+def commands(lines):
+    """The gh api command lines, split as the shell splits them."""
+    import shlex
+
+    found = []
+    for line in lines:
+        line = line.strip()
+        if line.startswith("id=$("):
+            line = line[len("id=$(") : -1]
+        if line.startswith("gh api"):
+            found.append(shlex.split(line))
+    return found
+
+
+def test_the_group_is_restricted_to_the_training_workflow_of_the_default_branch():
+    setup = group_setup()
+    assert setup.warnings == ()
+    assert setup.workflow == WORKFLOW
+    create, lookup, patch, grant = commands(setup.lines)
+    assert create == [
+        "gh", "api", "-X", "POST", "orgs/acme/actions/runner-groups",
+        "-f", "name=mlci-gpu", "-f", "visibility=selected",
+    ]  # fmt: skip
+    assert lookup == [
+        "gh", "api", "orgs/acme/actions/runner-groups", "--paginate",
+        "--jq", '.runner_groups[] | select(.name == "mlci-gpu") | .id',
+    ]  # fmt: skip
+    # The fields of PATCH /orgs/{org}/actions/runner-groups/{runner_group_id}.
+    assert patch == [
+        "gh", "api", "-X", "PATCH", "orgs/acme/actions/runner-groups/$id",
+        "-f", "name=mlci-gpu", "-f", "visibility=selected",
+        "-F", "restricted_to_workflows=true",
+        "-f", f"selected_workflows[]={WORKFLOW}",
+        "-F", "allows_public_repositories=false",
+    ]  # fmt: skip
+    assert grant == [
+        "gh", "api", "-X", "PUT",
+        "orgs/acme/actions/runner-groups/$id/repositories/$(gh api repos/acme/churn --jq .id)",
+    ]  # fmt: skip
+    assert setup.lines[-1] == "  check: mlci runners audit --repo acme/churn"
+
+
+def test_a_group_name_with_spaces_is_quoted():
+    (create, lookup, patch, _) = commands(group_setup(runner_group="GPU runners").lines)
+    assert create[6] == "name=GPU runners"
+    assert lookup[-1] == '.runner_groups[] | select(.name == "GPU runners") | .id'
+    assert patch[6] == "name=GPU runners"
+
+
+def test_enterprise_and_server_urls():
+    setup = group_setup("https://github.example.com/enterprises/big")
+    create, _, patch = commands(setup.lines)
+    assert create[:6] == [
+        "gh", "api", "--hostname", "github.example.com", "-X", "POST",
+    ]  # fmt: skip
+    assert create[6] == "enterprises/big/actions/runner-groups"
+    assert patch[6] == "enterprises/big/actions/runner-groups/$id"
+    assert "enterprise's Actions runner groups settings" in "\n".join(setup.lines)
+
+
+def test_an_unknown_repository_is_a_placeholder():
+    setup = group_setup(repository=None)
+    assert setup.workflow == "acme/REPO/.github/workflows/mlci-train.yml@refs/heads/trunk"
+    assert setup.lines[-1] == (
+        "  (acme/REPO: the repository of mlci.yaml; pass --repo OWNER/NAME, or run it in "
+        "Actions, for the real name)"
+    )
+
+
+def test_no_runner_group_warns_about_the_default_group():
+    setup = group_setup(runner_group=None)
+    assert setup.lines == ()
+    assert setup.warnings == (
+        "runners.runner_group is not set: the scale sets join the Default runner group of "
+        "acme, which every workflow of its repositories may use; set it (e.g. mlci-gpu) and "
+        "restrict that group to the training workflow",
+    )
+    (scale_set,) = build_scale_sets(
+        RunnersConfig(github_config_url=ORG_URL, runner_group=None), LABELS, {"a": GpuClassConfig()}
+    )
+    assert "runnerGroup" not in scale_set.values
+
+
+def test_cli_prints_how_to_restrict_the_group_after_writing_the_values(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("mlci.yaml").write_text(
+        "github:\n  default_branch: trunk\n"
+        f"runners:\n  github_config_url: {ORG_URL}\n  classes:\n    a100: {{max_runners: 4}}\n"
+    )
+    env = {"GITHUB_REPOSITORY": "acme/churn"}
+    result = CliRunner().invoke(cli, ["runners", "arc-values", "--out", "arc"], env=env)
+    assert result.exit_code == 0, result.output
+    values = yaml.safe_load((tmp_path / "arc" / "mlci-a100.values.yaml").read_text())
+    assert values["runnerGroup"] == "mlci-gpu"
+    lines = result.stdout.splitlines()
+    assert lines[0] == "wrote arc/mlci-a100.values.yaml"
+    assert lines[2:] == [
+        "runner group 'mlci-gpu' of acme: let only mlci-train.yml on trunk of acme/churn use "
+        "the GPU runners",
+        "  create it (once, as an owner of acme):",
+        "    gh api -X POST orgs/acme/actions/runner-groups -f name=mlci-gpu "
+        "-f visibility=selected",
+        "  restrict it to the training workflow of the default branch, no public repositories:",
+        "    id=$(gh api orgs/acme/actions/runner-groups --paginate --jq "
+        "'.runner_groups[] | select(.name == \"mlci-gpu\") | .id')",
+        '    gh api -X PATCH "orgs/acme/actions/runner-groups/$id" -f name=mlci-gpu '
+        "-f visibility=selected -F restricted_to_workflows=true "
+        f"-f 'selected_workflows[]={WORKFLOW}' -F allows_public_repositories=false",
+        "  let acme/churn use it:",
+        '    gh api -X PUT "orgs/acme/actions/runner-groups/$id/repositories/'
+        '$(gh api repos/acme/churn --jq .id)"',
+        "  if acme/churn is public: -F allows_public_repositories=true instead (a public "
+        "repository cannot use the group otherwise; the workflow restriction keeps fork pull "
+        "requests out)",
+        "  check: mlci runners audit --repo acme/churn",
+    ]
+    assert result.stderr == ""
+
+
+def test_cli_to_stdout_prints_the_group_commands_to_stderr(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["runners", "arc-values", "--gpu-class", "a100", "--github-config-url", ORG_URL]
+    result = CliRunner().invoke(cli, [*args, "--repo", "acme/churn"], env={"GITHUB_REPOSITORY": ""})
+    assert result.exit_code == 0, result.output
+    (document,) = yaml.safe_load_all(result.stdout)
+    assert document["runnerGroup"] == "mlci-gpu"
+    assert "gh api -X" not in result.stdout
+    assert result.stderr.startswith(
+        "runner group 'mlci-gpu' of acme: let only mlci-train.yml on main"
+    )
+    assert "selected_workflows[]=acme/churn/.github/workflows/mlci-train.yml@refs/heads/main" in (
+        result.stderr
     )

@@ -34,7 +34,7 @@ train:
 
 CUSTOM_SCHEDULE = """\
 project: sched
-build: {runner: [self-hosted, linux, cpu-pool]}
+build: {runner: [ubuntu-24.04]}
 data:
   reference: data/reference.csv
   current: {path: data/current.csv}
@@ -65,6 +65,22 @@ github:
   default_branch: trunk
 """
 
+CUSTOM_FORK_LABEL = """\
+project: labelled
+github:
+  fork_label: "ok to 'train' \\"now\\""
+data:
+  reference: data/reference.csv
+  checks:
+    rows: {min: 10}
+"""
+
+# Refused by `mlci generate`: mlci-ci.yml runs on pull_request, which a fork controls.
+SELF_HOSTED_BUILD = """\
+project: refused
+build: {runner: [self-hosted, linux, cpu-pool]}
+"""
+
 MATRIX = {
     "minimal": MINIMAL,
     "gpu-labels": GPU_LABELS,
@@ -72,6 +88,7 @@ MATRIX = {
     "custom-schedule": CUSTOM_SCHEDULE,
     "pinned": PINNED,
     "forks-never": FORKS_NEVER,
+    "custom-fork-label": CUSTOM_FORK_LABEL,
 }
 
 # The embedded example: data checks, a drift check and GPU labels together.

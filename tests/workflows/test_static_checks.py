@@ -34,6 +34,18 @@ def test_zizmor_has_no_findings(rendered_matrix: dict[str, Path], name: str) -> 
     assert "No findings to report" in result.stdout
 
 
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_zizmor_auditor_has_no_findings(rendered_matrix: dict[str, Path], name: str) -> None:
+    """Every finding of the auditor persona is silenced in the template with its reason,
+    and listed in README.md ("Pull requests from forks"): see test_trust_model.py."""
+    result = run(
+        [require_tool("zizmor"), "--offline", "--no-progress", "--persona", "auditor", "."],
+        rendered_matrix[name],
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
 def test_workflow_schema(rendered_matrix: dict[str, Path]) -> None:
     files = sorted(
         str(path) for root in rendered_matrix.values() for path in root.glob(".github/workflows/*")

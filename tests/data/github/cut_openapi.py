@@ -5,6 +5,10 @@ package @octokit/openapi (MIT), file `generated/api.github.com.deref.json`.
 Run by hand when the list below changes (not at test time):
 
     python tests/data/github/cut_openapi.py PATH/TO/api.github.com.deref.json
+
+Operations added while that file was not at hand live in `extra-ops.json`, written by
+hand from GitHub's REST docs (each names its page); the fake loads both. When cutting
+again, add them to OPERATIONS and drop them from `extra-ops.json`.
 """
 
 from __future__ import annotations

@@ -172,6 +172,12 @@ def comment(
 )
 @click.option("--details-url", default=None, help="Link for 'Details' (default: the run URL).")
 @click.option("--id", "check_run_id", type=int, default=None, help="Update this check run.")
+@click.option(
+    "--untrusted-outcome",
+    is_flag=True,
+    help="The conclusion is a claim of fork-controlled code: post success as neutral "
+    "(implied for a fork's pull_request run and the workflow_run that follows it).",
+)
 @github_options
 def check_run(
     name: str,
@@ -183,6 +189,7 @@ def check_run(
     text_file: str | None,
     details_url: str | None,
     check_run_id: int | None,
+    untrusted_outcome: bool,
     token: str | None,
     repository: str | None,
     dry_run: bool,
@@ -190,6 +197,9 @@ def check_run(
     outbox: str | None,
 ) -> None:
     """Create or update a check run; a commit status when the token may not write checks.
+
+    In a workflow_run after a fork's pull_request run, the conclusion came from the
+    fork's own workflow: a claimed success is posted as neutral and says so.
 
     \b
     Example:
@@ -219,6 +229,7 @@ def check_run(
         conclusion=conclusion,
         details_url=details_url or context.run_url,
         check_run_id=check_run_id,
+        untrusted_outcome=untrusted_outcome or context.fork_controlled,
     )
     prepare_outputs([("--json", json_out)])
     client, reason = open_client(token, repository, dry_run)
@@ -364,10 +375,18 @@ def open_pr(
         text = f"warning: {branch} has commits by {', '.join(result.blocked_by)}; left it alone" + (
             f" and commented: {result.comment_url}" if result.comment_url else ""
         )
+    elif result.pr_action == "declined":
+        text = (
+            f"pull request #{result.pr_number} with the same data was closed without "
+            f"merging: not reopened, nothing pushed ({result.pr_url})"
+        )
+    elif result.pr_action == "none":
+        text = f"{result.base} already has these files: no pull request, nothing pushed"
     else:
         text = (
             f"pull request #{result.pr_number} {result.pr_action}: {result.pr_url}"
             + ("" if result.pushed else " (files unchanged, nothing pushed)")
+            + (f"; rebuilt {branch} on {result.base}" if result.rebuilt else "")
             + (f"; dispatched {workflow}" if result.dispatched else "")
         )
     emit(
@@ -379,6 +398,7 @@ def open_pr(
             "head-sha": result.head_sha or "",
             "blocked": result.blocked,
             "pushed": result.pushed,
+            "pull-request-action": result.pr_action,
         },
         json_out,
         text,

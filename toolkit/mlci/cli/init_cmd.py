@@ -50,6 +50,13 @@ def init(example: str | None, force: bool, directory: str) -> None:
     for note in result.notes:
         click.echo(f"guessed {note}")
     echo_changes(result.changes, root)
+    if result.self_hosted_labels:
+        click.echo(
+            f"note: the training job runs on self-hosted runners "
+            f"[{', '.join(result.self_hosted_labels)}]: put them in an organisation runner "
+            "group restricted to .github/workflows/mlci-train.yml on the default branch, "
+            "then check with `mlci runners audit` (README: Self-hosted GPU runners)"
+        )
     if not result.in_git_repository:
         click.echo(
             f"note: {root} is not a git repository yet; run `git init` there, then commit "

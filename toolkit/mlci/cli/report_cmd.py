@@ -91,6 +91,13 @@ def report(
     read = [config_path, baseline_file, data_check, *config.train.metrics, config.train.params]
     prepare_outputs([("--out", out / name) for name in names], read)
     event = load_event_context(os.environ)
+    client, reason = None, None
+    if post:  # before the work: a workflow without a token fails here (exit 2)
+        from mlci.cli._github import open_client
+
+        client, reason = open_client(
+            None, event.repository or None, False, dry_run_option="leave out --post"
+        )
     base = base_ref or event.base_ref or config.github.default_branch
     links = ReportLinks(
         run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
@@ -122,33 +129,19 @@ def report(
     if result.truncated:
         click.echo(f"the comment was cut to {max_chars} characters; report.md is complete")
     if post:
-        _post(result, config.github.comment_key, event, runtime)
+        _post(result, config.github.comment_key, event, client, reason)
     runtime.set_outputs(
         {"report-path": (out / "report.md").as_posix(), "gate-passed": result.gate_passed}
     )
 
 
-def _post(result, key, event, runtime) -> None:  # type: ignore[no-untyped-def]
+def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untyped-def]
     """Sticky comment and check run through mlci.github; the outbox without a token."""
-    import os
-
     from mlci.github.checks import CheckRequest, publish_check
     from mlci.github.comments import upsert_comment
 
-    client = None
-    token = os.environ.get("GITHUB_TOKEN")
-    if token and event.repository:
-        from mlci.github.client import ClientSettings, GitHubClient
-
-        client = GitHubClient(
-            ClientSettings(
-                token=token,
-                repository=event.repository,
-                api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
-            )
-        )
-    else:
-        click.echo("no GITHUB_TOKEN: writing to the outbox (.mlci/outbox/) instead of posting")
+    if client is None:
+        click.echo(f"{reason}: writing to the outbox (.mlci/outbox/) instead of posting")
     comment = upsert_comment(client, pr_number=event.pr_number, key=key, body=result.markdown)
     click.echo(
         f"comment: {comment.action}" + (f" ({comment.outbox_path})" if comment.outbox_path else "")
@@ -164,6 +157,7 @@ def _post(result, key, event, runtime) -> None:  # type: ignore[no-untyped-def]
                 summary=result.markdown,  # publish_check fits it (mlci.markdown.cap_markdown)
                 conclusion="success" if result.gate_passed else "failure",
                 details_url=event.run_url,
+                untrusted_outcome=event.fork_controlled,
             ),
         )
         click.echo(f"check run: {check.action}")

@@ -1,4 +1,4 @@
-"""`mlci runners arc-values|status`: scale GPU runners out, and see which are there."""
+"""`mlci runners arc-values|status|audit`: scale GPU runners out, see them, audit access."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def runners() -> None:
     Example:
       mlci runners arc-values --gpu-class a100:1:0:4 --out arc/
       mlci runners status
+      mlci runners audit
     """
 
 
@@ -50,12 +51,20 @@ def runners() -> None:
     default=None,
     help="Write one NAME.values.yaml per scale set here (default: all to stdout).",
 )
+@click.option(
+    "--repo",
+    "repository",
+    default=None,
+    help="owner/name whose training workflow may use the runner group "
+    "(default: the repository URL, else $GITHUB_REPOSITORY).",
+)
 def arc_values(
     config_path: str | None,
     gpu_classes: tuple[str, ...],
     github_config_url: str | None,
     secret: str | None,
     out_dir: str | None,
+    repository: str | None,
 ) -> None:
     """Write Helm values for actions-runner-controller, one scale set per GPU class.
 
@@ -64,6 +73,12 @@ def arc_values(
     the runner container to the class's nvidia.com/gpu count, and carries the
     train.runner labels of mlci.yaml plus the class name, so the training job's
     runs-on reaches it. The GitHub credentials stay in a Kubernetes secret.
+
+    Every scale set joins the runner group runners.runner_group (default mlci-gpu;
+    organisation or enterprise URLs only). After the values, it prints the `gh api`
+    commands that restrict that group to retrain.workflow on github.default_branch
+    of the repository, with no public repositories (to stderr when the values go to
+    stdout).
 
     \b
     Example:
@@ -76,7 +91,13 @@ def arc_values(
 
     from mlci.config import load_config
     from mlci.output import check_output_path, write_output
-    from mlci.runners.arc import build_scale_sets, parse_gpu_class, render_all, render_values
+    from mlci.runners.arc import (
+        build_scale_sets,
+        parse_gpu_class,
+        render_all,
+        render_values,
+        runner_group_setup,
+    )
 
     config = load_config(config_path)
     settings = config.runners
@@ -88,11 +109,19 @@ def arc_values(
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         url = f"{server}/{os.environ['GITHUB_REPOSITORY']}"
     scale_sets = build_scale_sets(settings, config.train.runner, classes, github_config_url=url)
-    for scale_set in scale_sets:
-        for warning in scale_set.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    group = runner_group_setup(
+        settings,
+        str(scale_sets[0].values["githubConfigUrl"]),
+        repository=repository or os.environ.get("GITHUB_REPOSITORY"),
+        default_branch=config.github.default_branch,
+        workflow_file=config.retrain.workflow,
+    )
+    for warning in [w for s in scale_sets for w in s.warnings] + list(group.warnings):
+        click.echo(f"warning: {warning}", err=True)
     if out_dir is None:
         click.echo(render_all(scale_sets, settings.namespace), nl=False)
+        for line in group.lines:
+            click.echo(line, err=True)
         return
     folder = Path(out_dir)
     targets = [folder / scale_set.filename for scale_set in scale_sets]
@@ -102,6 +131,8 @@ def arc_values(
         write_output(path, render_values(scale_set, settings.namespace), option="--out")
         click.echo(f"wrote {path}")
         click.echo(f"  install: {scale_set.install_command(settings.namespace, str(path))}")
+    for line in group.lines:
+        click.echo(line)
 
 
 @runners.command("status")
@@ -187,6 +218,78 @@ def status(
         raise GateFailed(
             f"no online runner of {repository} has the labels [{', '.join(wanted)}]",
             "start a runner with those labels, or change train.runner in mlci.yaml",
+        )
+
+
+@runners.command("audit")
+@config_option
+@click.option("--repo", default=None, help="owner/name (default: $GITHUB_REPOSITORY).")
+@click.option("--token", default=None, help="GitHub token (default: $GITHUB_TOKEN).")
+@output_option("json", "the result as JSON")
+def audit(
+    config_path: str | None, repo: str | None, token: str | None, json_out: str | None
+) -> None:
+    """Check through the GitHub API whether code from forks can reach the GPU runners.
+
+    Reads the repository's visibility, its fork pull request approval policy, its
+    self-hosted runners, and the organisation's runner groups that hold runners with
+    the train.runner labels. A public repository is safe when its approval policy is
+    all_external_contributors, no repository runner has those labels, and every such
+    group that public repositories may use is restricted to the training workflow
+    on the default branch. Each problem names the setting and the command that
+    changes it. Exit 0: safe; 1: fork code can reach the runners; 3: a setting could
+    not be read (the token permission it needs is named); 2: no token or repository.
+
+    \b
+    Example:
+      GITHUB_TOKEN=$(gh auth token) mlci runners audit --repo acme/churn
+      mlci runners audit --json audit.json
+    """
+    import os
+
+    from mlci.cli._github import open_client
+    from mlci.cli._outputs import prepare_outputs, write_outputs
+    from mlci.config import load_config
+    from mlci.errors import GateFailed, ServiceError, UsageError
+    from mlci.runners.audit import audit_runners
+    from mlci.runners.audit_render import render_audit
+
+    config = load_config(config_path)
+    printing = prepare_outputs([("--json", json_out)], [config_path or "mlci.yaml"])
+    repository = repo or os.environ.get("GITHUB_REPOSITORY")
+    if not repository:
+        raise UsageError(
+            "no repository", "pass --repo OWNER/NAME (in Actions, GITHUB_REPOSITORY is used)"
+        )
+    client, why_not = open_client(token, repository, dry_run=False)
+    if client is None:
+        raise UsageError(
+            f"{why_not}: the audit reads the repository's and the organisation's settings",
+            "set GITHUB_TOKEN (or --token) to a token that may read them, e.g. "
+            "GITHUB_TOKEN=$(gh auth token) as an organisation owner; the workflow's "
+            "GITHUB_TOKEN cannot",
+        )
+    result = audit_runners(
+        client,
+        config.train.runner,
+        workflow_file=config.retrain.workflow,
+        runner_group=config.runners.runner_group,
+    )
+    if not printing:
+        click.echo(render_audit(result))
+    write_outputs([("--json", json_out, json_dumps(result.to_dict()))])
+    if result.verdict == "unsafe":
+        raise GateFailed(
+            f"code from forks can reach the GPU runners of {repository}: "
+            f"{len(result.findings)} setting(s) to change",
+            "apply each fix above, then run `mlci runners audit` again",
+        )
+    if result.verdict == "unknown":
+        needs = sorted({item.permission for item in result.unreadable})
+        raise ServiceError(
+            f"cannot tell whether code from forks can reach the GPU runners of {repository}: "
+            f"{len(result.unreadable)} setting(s) could not be read",
+            "run it with a token that has " + "; and ".join(needs),
         )
 
 

@@ -191,6 +191,8 @@ def cron_problem(line: str) -> str | None:
 _REF = re.compile(r"^[A-Za-z0-9._/-]+$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+# Labels of GitHub-hosted runners (ubuntu-latest, ubuntu-24.04-arm, windows-2022, ...).
+_GITHUB_HOSTED = re.compile(r"^(ubuntu|windows|macos)-[a-z0-9._-]+$", re.IGNORECASE)
 
 
 def check_workflow_settings(config: MlciConfig) -> None:
@@ -205,6 +207,17 @@ def check_workflow_settings(config: MlciConfig) -> None:
                 "needs at least one non-empty runner label",
                 "list the labels, e.g. [ubuntu-latest]",
             )
+    not_hosted = [label for label in config.build.runner if not _GITHUB_HOSTED.match(label)]
+    if not_hosted:
+        # build.runner runs mlci-ci.yml on pull_request, whose workflow files a fork
+        # controls: no condition written there keeps fork code off a self-hosted runner.
+        raise ConfigProblem(
+            "build.runner",
+            "self-hosted runners would run fork code from pull_request workflows"
+            f" ({not_hosted[0]!r} is no GitHub-hosted label)",
+            "use GitHub-hosted labels, e.g. [ubuntu-latest]; only the training job"
+            " (train.runner) runs on self-hosted runners, from pull_request_target",
+        )
     if not config.build.python:
         raise ConfigProblem(
             "build.python", "needs at least one Python version", 'list the versions, e.g. ["3.11"]'

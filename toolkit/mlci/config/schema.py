@@ -370,7 +370,10 @@ class RunnersConfig:
     )
     namespace: str = field(default="arc-runners", metadata=_doc("namespace of the scale sets"))
     name_prefix: str = field(default="mlci-", metadata=_doc("prefix of scale set names"))
-    runner_group: str | None = field(default=None, metadata=_doc("runner group of the sets"))
+    runner_group: str | None = field(
+        default="mlci-gpu",
+        metadata=_doc("runner group of the scale sets (null: the Default group)"),
+    )
     image: str = field(
         default="ghcr.io/actions/actions-runner:latest", metadata=_doc("runner container image")
     )

@@ -2,6 +2,13 @@
 
 Read from the standard Actions variables and the event payload at $GITHUB_EVENT_PATH.
 Every field is optional: a `schedule` payload carries little more than the cron.
+
+- An all-zero SHA (`0000000000000000000000000000000000000000`: the `before` of a branch
+  creation, the `after` of a deletion) means "no commit" and is read as None.
+- A `workflow_run` event's `pull_requests` may list pull requests of other
+  repositories (a fork's own PRs whose head matches the branch): only an entry whose
+  base repository is this repository (and whose head repository, when given, is this
+  one or the run's head repository) names the PR.
 """
 
 from __future__ import annotations
@@ -37,10 +44,28 @@ class EventContext:
     server_url: str = "https://github.com"
     schedule: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
+    # For workflow_run: the event that started the completed run ("pull_request", ...).
+    triggering_event: str | None = None
 
     @property
     def is_pull_request(self) -> bool:
         return self.pr_number is not None
+
+    @property
+    def fork_controlled(self) -> bool:
+        """Whether the code that produced this run's results came from a fork.
+
+        A fork's `pull_request` run uses the fork's workflow files, so whatever it
+        reports (an artifact's "outcome") is the fork's claim: true for such a run and
+        for a `workflow_run` that follows one. Runs whose definitions come from the
+        default branch (`pull_request_target`, `push`, `workflow_dispatch`, ...) are
+        the trusted path.
+        """
+        if not self.is_fork:
+            return False
+        if self.event_name == "workflow_run":
+            return self.triggering_event in (None, "", "pull_request")
+        return self.event_name == "pull_request"
 
 
 def _get(data: Any, *keys: str) -> Any:
@@ -51,6 +76,50 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
+ZERO_SHA = "0" * 40
+
+
+def _sha(value: Any) -> str | None:
+    """A commit SHA, or None for a missing, empty or all-zero one."""
+    if not isinstance(value, str) or not value.strip() or set(value.strip()) == {"0"}:
+        return None
+    return value.strip()
+
+
+def _repo_matches(repo: Any, full_name: str | None, repo_id: Any) -> bool:
+    """Whether a `pull_requests[].base.repo` ({id, url, name}) is `full_name`."""
+    if not isinstance(repo, dict) or not full_name:
+        return False
+    if repo_id is not None and repo.get("id") is not None:
+        return bool(repo.get("id") == repo_id)
+    url = str(repo.get("url") or "")
+    if url:
+        return url.lower().endswith(f"/repos/{full_name.lower()}")
+    name = repo.get("full_name") or repo.get("name")
+    return bool(name) and str(name).lower() in (full_name.lower(), full_name.lower().split("/")[-1])
+
+
+def _own_pull_requests(
+    run: Mapping[str, Any], repository: str, head_repo: str | None, payload: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The `pull_requests` entries of a workflow_run that belong to this repository."""
+    this_id = _get(run, "repository", "id") or _get(payload, "repository", "id")
+    head_id = _get(run, "head_repository", "id")
+    own = []
+    for pr in run.get("pull_requests") or []:
+        if not isinstance(pr, dict) or not _repo_matches(
+            _get(pr, "base", "repo"), repository, this_id
+        ):
+            continue
+        head = _get(pr, "head", "repo")
+        if isinstance(head, dict) and not (
+            _repo_matches(head, repository, this_id) or _repo_matches(head, head_repo, head_id)
+        ):
+            continue
+        own.append(pr)
+    return own
+
+
 def _from_pull_request(pr: Mapping[str, Any], repository: str) -> dict[str, Any]:
     head_repo = _get(pr, "head", "repo", "full_name")
     base_repo = _get(pr, "base", "repo", "full_name") or repository
@@ -58,8 +127,8 @@ def _from_pull_request(pr: Mapping[str, Any], repository: str) -> dict[str, Any]
         "pr_number": pr.get("number"),
         "head_ref": _get(pr, "head", "ref"),
         "base_ref": _get(pr, "base", "ref"),
-        "head_sha": _get(pr, "head", "sha"),
-        "base_sha": _get(pr, "base", "sha"),
+        "head_sha": _sha(_get(pr, "head", "sha")),
+        "base_sha": _sha(_get(pr, "base", "sha")),
         "head_repository": head_repo,
         # A deleted head repository (null) can only have been a fork.
         "is_fork": head_repo is None or head_repo != base_repo,
@@ -79,7 +148,7 @@ def parse_event(
         "repository": repository,
         "action": payload.get("action"),
         "ref": env.get("GITHUB_REF") or payload.get("ref"),
-        "sha": env.get("GITHUB_SHA") or payload.get("after"),
+        "sha": _sha(env.get("GITHUB_SHA")) or _sha(payload.get("after")),
         "actor": env.get("GITHUB_ACTOR") or _get(payload, "sender", "login"),
         "default_branch": _get(payload, "repository", "default_branch"),
         "run_id": run_id,
@@ -95,25 +164,26 @@ def parse_event(
         run = payload["workflow_run"]
         head_repo = _get(run, "head_repository", "full_name")
         base_repo = _get(run, "repository", "full_name") or repository
-        prs = run.get("pull_requests") or []
+        prs = _own_pull_requests(run, base_repo, head_repo, payload)
         values.update(
             {
                 "head_ref": run.get("head_branch"),
-                "head_sha": run.get("head_sha"),
+                "head_sha": _sha(run.get("head_sha")),
                 "head_repository": head_repo,
                 "is_fork": bool(head_repo) and head_repo != base_repo,
                 # For fork PRs GitHub leaves pull_requests empty; the GitHub layer
                 # looks the PR up by head SHA in that case.
                 "pr_number": prs[0].get("number") if prs else None,
                 "base_ref": _get(prs[0], "base", "ref") if prs else None,
-                "base_sha": _get(prs[0], "base", "sha") if prs else None,
+                "base_sha": _sha(_get(prs[0], "base", "sha")) if prs else None,
+                "triggering_event": run.get("event"),
             }
         )
     elif event_name == "issue_comment" and _get(payload, "issue", "pull_request"):
         values["pr_number"] = _get(payload, "issue", "number")
     elif event_name == "push":
-        values["base_sha"] = payload.get("before")
-        values["head_sha"] = payload.get("after")
+        values["base_sha"] = _sha(payload.get("before"))
+        values["head_sha"] = _sha(payload.get("after"))
     return EventContext(**values)
 
 

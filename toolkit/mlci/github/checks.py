@@ -4,10 +4,18 @@ One check run per name and commit: before creating, mlci looks for a run of that
 on the commit and updates it, so a re-run job does not stack identical checks.
 Tokens without `checks: write` (for instance a workflow that grants only
 `statuses: write`) get a commit status under the same name instead.
+
+An outcome reported by fork-controlled code (`CheckRequest.untrusted_outcome`: the
+artifact of a fork's `pull_request` run, whose workflow files the fork wrote) is a
+claim, not a result: a claimed "success" is posted as "neutral" under the title
+`UNTRUSTED_TITLE`, so it never shows as a green check; other conclusions stay, and the
+summary says where the outcome came from. The commit-status fallback, which has no
+neutral, shows such a claim as "pending".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +41,12 @@ CONCLUSIONS = (
     "action_required",
 )
 STATUSES = ("queued", "in_progress", "completed")
+UNTRUSTED_TITLE = "mlci: outcome reported by fork-controlled code (claimed: {claimed})"
+UNTRUSTED_NOTE = (
+    "> **Not verified.** This outcome ({claimed}) was reported by code from the fork "
+    "(its own `pull_request` run), not by the trusted training workflow on the default "
+    "branch, so it is shown as {shown}."
+)
 # Commit statuses know only four states.
 STATUS_STATE = {
     "success": "success",
@@ -56,6 +70,22 @@ class CheckRequest:
     conclusion: str | None = None
     details_url: str | None = None
     check_run_id: int | None = None  # update this run instead of finding one by name
+    untrusted_outcome: bool = False  # the conclusion is the claim of fork-controlled code
+
+
+def trusted_view(request: CheckRequest) -> CheckRequest:
+    """`request` as posted: an untrusted claimed success becomes neutral, and says so."""
+    if not request.untrusted_outcome or request.conclusion is None:
+        return request
+    claimed = request.conclusion
+    shown = "neutral" if claimed == "success" else claimed
+    note = UNTRUSTED_NOTE.format(claimed=claimed, shown=shown)
+    return dataclasses.replace(
+        request,
+        conclusion=shown,
+        title=UNTRUSTED_TITLE.format(claimed=claimed),
+        summary=f"{note}\n\n{request.summary}" if request.summary else note,
+    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +149,7 @@ def publish_check(
 ) -> CheckResult:
     """Create or update the check run `request.name` on `request.head_sha`."""
     _validate(request)
+    request = trusted_view(request)
     if client is None:
         from mlci.github.outbox import Outbox
 
@@ -197,7 +228,8 @@ def _check_run(client: GitHubClient, request: CheckRequest) -> CheckResult:
 
 def _status(client: GitHubClient, request: CheckRequest, reason: str) -> CheckResult:
     state = STATUS_STATE.get(request.conclusion or "", "pending")
-    if request.status != "completed":
+    if request.status != "completed" or (request.untrusted_outcome and state == "success"):
+        # A status has no neutral: a fork's claimed success must not show green.
         state = "pending"
     params: dict[str, Any] = {
         "state": state,

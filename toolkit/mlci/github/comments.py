@@ -1,7 +1,17 @@
 """The sticky comment: one comment per key on a PR, updated in place.
 
-The comment is found by its hidden marker `<!-- mlci:KEY -->` among all the PR's
-comments written by the same account (a person quoting the marker does not count).
+The comment is found by its hidden marker `<!-- mlci:KEY -->` at the start of a
+comment among all the PR's comments, and only among comments mlci may own:
+
+- the token says who it is (GET /user: personal access tokens, user tokens), or
+  `--author` names the login: comments by that login;
+- the token may not say (installation tokens: the workflow's GITHUB_TOKEN writes as
+  `github-actions[bot]`, a GitHub App's token as `<app-slug>[bot]`, and GET /user
+  answers 403): comments whose author is a bot (`user.type == "Bot"`). Once this run
+  has created a comment, its author is the token's login and is used from then on.
+
+A person's comment (`type` "User") is never edited or removed, even when it starts
+with the marker, unless the token is that person's own.
 
 Concurrency: two jobs that upsert the same key at the same moment may both see no
 comment and both create one. After creating, each re-reads the comments; the oldest
@@ -61,10 +71,17 @@ def _result(action: str, key: str, pr: int, comment: IssueComment, **kw: Any) ->
     return CommentResult(action, key, pr, comment.id, comment.html_url, **kw)
 
 
+def _owned(comment: IssueComment, author: str | None) -> bool:
+    user = comment.user
+    if author is not None:
+        return bool(user.login == author)
+    return bool(user.type == "Bot")
+
+
 def find_sticky_comments(
-    client: GitHubClient, pr_number: int, key: str, author: str
+    client: GitHubClient, pr_number: int, key: str, author: str | None
 ) -> list[IssueComment]:
-    """Every comment on the PR with the key's marker by `author`, oldest first."""
+    """Every comment on the PR with the key's marker by `author` (None: by a bot), oldest first."""
     tag = marker(key)
 
     def scan() -> list[IssueComment]:
@@ -72,7 +89,7 @@ def find_sticky_comments(
         return [
             c
             for c in issue.get_comments()
-            if c.body and c.body.startswith(tag) and c.user.login == author
+            if c.body and c.body.startswith(tag) and _owned(c, author)
         ]
 
     found = client.call(f"reading the comments of PR #{pr_number}", scan)
@@ -107,7 +124,7 @@ def upsert_comment(
             "no pull request to comment on: this event has none",
             "pass --pr N, or run on pull_request / workflow_run events",
         )
-    login = author or client.login()
+    login = author or client.identity()
     existing = find_sticky_comments(client, pr_number, key, login)
     if existing:
         first = existing[0]
@@ -132,6 +149,10 @@ def upsert_comment(
         safe=False,
         lookup=lookup,
     )
+    if login is None and created.user.login:
+        # Now we know who the token writes as.
+        login = str(created.user.login)
+        client.learn_identity(login)
     # Someone else may have created the same key at the same moment: converge on the
     # oldest comment (see the module docstring).
     after = find_sticky_comments(client, pr_number, key, login)

@@ -12,7 +12,13 @@ be posted twice, and it sleeps on the real clock). Instead each call goes throug
   rate limits wait until `X-RateLimit-Reset`; those requests were refused, not done, so
   they are repeated even when not safe;
 - every wait counts against `max_total_wait`: a wait that would pass it fails now,
-  rather than sleeping for an hour in a CI job.
+  rather than sleeping for an hour in a CI job;
+- a time limit bounds each call: with `attempt_timeout` (the per-try connect and read
+  timeout the client was built with), a retry starts only when its backoff plus one
+  full attempt still ends within `deadline` seconds of the call's start, so an API
+  that accepts connections and never answers costs at most `deadline` seconds, not
+  5 x (timeout + backoff). Waits GitHub asked for (Retry-After, rate-limit reset) are
+  governed by `max_total_wait` and move the deadline by as much.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ class RetryPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     secondary_wait: float = 60.0
+    # Seconds one call may take, retries and backoff included (rate-limit waits aside).
+    deadline: float = 20.0
+    # The per-try timeout the requests run under; GitHubClient sets it from its settings.
+    attempt_timeout: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,8 @@ class Retrier:
         """
         budget = 0.0
         attempt = 0
+        start = self.clock.time()
+        rate_waited = 0.0  # waits GitHub asked for: they move the deadline
         while True:
             attempt += 1
             try:
@@ -155,6 +167,17 @@ class Retrier:
                         f"{verdict.wait:.0f}s, beyond the {self.policy.max_total_wait:.0f}s "
                         "ceiling on waiting",
                         "run the command again later, or raise the retry ceiling",
+                    ) from None
+                spent = self.clock.time() - start - rate_waited
+                if not verdict.ambiguous and verdict.reason.endswith("rate limit"):
+                    rate_waited += verdict.wait
+                elif spent + verdict.wait + self.policy.attempt_timeout > self.policy.deadline:
+                    raise GitHubServiceError(
+                        f"{action} failed (last: {verdict.reason}); gave up after "
+                        f"{attempt} attempt{'s' if attempt > 1 else ''} at the "
+                        f"{self.policy.deadline:g}s time limit",
+                        "check GITHUB_API_URL and the network, or run the command again later; "
+                        "MLCI_GITHUB_TIMEOUT sets the limit in seconds (default 20)",
                     ) from None
                 budget += verdict.wait
                 self.waited += verdict.wait

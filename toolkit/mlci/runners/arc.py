@@ -6,13 +6,21 @@ One scale set per GPU class. The keys are the chart's own (chart 0.14):
 Runners of a scale set are always ephemeral (one job per pod, then the pod is
 deleted), so the chart has no switch for it. `scaleSetLabels` needs ARC 0.14 or
 later; older controllers route jobs by the scale set name alone.
+
+Every scale set joins the runner group `runners.runner_group` (default `mlci-gpu`),
+which `runner_group_setup` says how to restrict to the training workflow on the
+default branch. Runner groups belong to organisations (and enterprises): scale sets
+registered with a repository URL belong to no group, so they get no `runnerGroup`.
 """
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlparse
 
 from mlci.config.checks import check_config_url, check_gpu_class
 from mlci.config.checks import runner_labels as _labels
@@ -157,7 +165,7 @@ def build_scale_sets(
             "minRunners": gpu_class.min_runners,
             "maxRunners": gpu_class.max_runners,
         }
-        if settings.runner_group:
+        if settings.runner_group and config_scope(url)[0] != "repository":
             values["runnerGroup"] = settings.runner_group
         values["template"] = _pod_template(settings, gpu_class)
         warnings = []
@@ -199,6 +207,11 @@ def render_values(scale_set: ScaleSet, namespace: str) -> str:
         f"# Target it: runs-on: [{', '.join(scale_set.values['scaleSetLabels'])}]",
         f"#   or simply runs-on: {scale_set.name}",
     ]
+    if "runnerGroup" in scale_set.values:
+        header.append(
+            f"# Runner group: {scale_set.values['runnerGroup']} (restrict it to the training "
+            "workflow with the gh api commands that mlci runners arc-values prints)"
+        )
     body = yaml.safe_dump(scale_set.values, sort_keys=False, default_flow_style=False)
     return "\n".join(header) + "\n" + body
 
@@ -206,3 +219,148 @@ def render_values(scale_set: ScaleSet, namespace: str) -> str:
 def render_all(scale_sets: Sequence[ScaleSet], namespace: str) -> str:
     """All values files as one multi-document YAML stream."""
     return "---\n".join(render_values(s, namespace) for s in scale_sets)
+
+
+Scope = Literal["repository", "organization", "enterprise"]
+
+
+def config_scope(url: str) -> tuple[Scope, str, str | None]:
+    """What githubConfigUrl registers with: (scope, owner, owner/name or None)."""
+    parts = [part for part in urlparse(url).path.split("/") if part]
+    if len(parts) >= 2 and parts[0] == "enterprises":
+        return "enterprise", parts[1], None
+    if len(parts) >= 2:
+        return "repository", parts[0], f"{parts[0]}/{parts[1]}"
+    return "organization", parts[0] if parts else "ORG", None
+
+
+def workflow_ref(repository: str, workflow_file: str, branch: str) -> str:
+    """How a runner group's `selected_workflows` names a workflow on a branch."""
+    path = workflow_file if "/" in workflow_file else f".github/workflows/{workflow_file}"
+    return f"{repository}/{path}@refs/heads/{branch}"
+
+
+@dataclass(frozen=True)
+class RunnerGroupSetup:
+    """How to restrict the scale sets' runner group to the training workflow.
+
+    `lines` are what to print (the exact `gh api` commands, with the real values where
+    they are known and OWNER/REPO-style placeholders where not); `warnings` say why the
+    scale sets are not in a restricted group at all.
+    """
+
+    group: str | None
+    scope: Scope
+    owner: str
+    repository: str | None
+    workflow: str  # the selected_workflows entry
+    lines: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _gh(hostname: str | None, *args: str) -> str:
+    host = ["--hostname", hostname] if hostname else []
+    return " ".join(["gh", "api", *host, *args])
+
+
+def runner_group_setup(
+    settings: RunnersConfig,
+    url: str,
+    *,
+    repository: str | None,
+    default_branch: str,
+    workflow_file: str,
+) -> RunnerGroupSetup:
+    """The runner group of the scale sets and the commands that restrict it.
+
+    The group may run only `workflow_file` on `default_branch` of `repository`
+    (`restricted_to_workflows: true`, `selected_workflows`), is visible to that
+    repository only, and takes no public repositories (`allows_public_repositories:
+    false`) unless the repository is public, which is then its only way in.
+    """
+    scope, owner, url_repository = config_scope(url)
+    repository = url_repository or repository
+    repo = repository or f"{owner}/REPO"
+    workflow = workflow_ref(repo, workflow_file, default_branch)
+    group = settings.runner_group
+    if scope == "repository":
+        return RunnerGroupSetup(
+            group,
+            scope,
+            owner,
+            repository,
+            workflow,
+            warnings=(
+                f"runners.github_config_url {url} is a repository URL: its runners belong to "
+                "no runner group, and every workflow of the repository may use them; register "
+                f"the scale sets with the organisation (https://{urlparse(url).netloc}/{owner}) "
+                "so that they join a runner group restricted to the training workflow"
+                + (f" ({group!r})" if group else ""),
+            ),
+        )
+    if not group:
+        return RunnerGroupSetup(
+            group,
+            scope,
+            owner,
+            repository,
+            workflow,
+            warnings=(
+                "runners.runner_group is not set: the scale sets join the Default runner group "
+                f"of {owner}, which every workflow of its repositories may use; set it "
+                "(e.g. mlci-gpu) and restrict that group to the training workflow",
+            ),
+        )
+    netloc = urlparse(url).netloc
+    hostname = None if netloc in ("github.com", "www.github.com") else netloc
+    base = f"{'enterprises' if scope == 'enterprise' else 'orgs'}/{owner}/actions/runner-groups"
+    name = shlex.quote(f"name={group}")
+    select = f".runner_groups[] | select(.name == {json.dumps(group)}) | .id"
+    lines = [
+        f"runner group {group!r} of {owner}: let only {workflow_file} on {default_branch} "
+        f"of {repo} use the GPU runners",
+        "  create it (once, as an owner of " + owner + "):",
+        "    " + _gh(hostname, "-X", "POST", base, "-f", name, "-f", "visibility=selected"),
+        "  restrict it to the training workflow of the default branch, no public repositories:",
+        f"    id=$({_gh(hostname, base, '--paginate', '--jq', shlex.quote(select))})",
+        "    "
+        + _gh(
+            hostname,
+            "-X",
+            "PATCH",
+            f'"{base}/$id"',
+            "-f",
+            name,
+            "-f",
+            "visibility=selected",
+            "-F",
+            "restricted_to_workflows=true",
+            "-f",
+            shlex.quote(f"selected_workflows[]={workflow}"),
+            "-F",
+            "allows_public_repositories=false",
+        ),
+    ]
+    if scope == "organization":
+        repo_id = f"$({_gh(hostname, f'repos/{repo}', '--jq', '.id')})"
+        lines += [
+            f"  let {repo} use it:",
+            "    " + _gh(hostname, "-X", "PUT", f'"{base}/$id/repositories/{repo_id}"'),
+        ]
+    else:
+        lines.append(
+            f"  then give the organisation of {repo} access to it in the enterprise's "
+            "Actions runner groups settings"
+        )
+    lines += [
+        f"  if {repo} is public: -F allows_public_repositories=true instead (a public "
+        "repository cannot use the group otherwise; the workflow restriction keeps fork "
+        "pull requests out)",
+        f"  check: mlci runners audit --repo {repo}",
+    ]
+    if repository is None:
+        lines.append(
+            f"  ({repo}: the repository of mlci.yaml; pass --repo OWNER/NAME, or run it in "
+            "Actions, for the real name)"
+        )
+    return RunnerGroupSetup(group, scope, owner, repository, workflow, lines=tuple(lines))

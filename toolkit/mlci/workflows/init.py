@@ -21,6 +21,8 @@ class InitResult:
     changes: tuple[FileChange, ...]
     notes: tuple[str, ...]
     in_git_repository: bool = True
+    # train.runner when the training workflow written targets self-hosted runners
+    self_hosted_labels: tuple[str, ...] = ()
 
     @property
     def kept(self) -> tuple[FileChange, ...]:
@@ -62,7 +64,17 @@ def init_project(root: Path, *, example: Path | None = None, force: bool = False
     config = load_config(config_path, required=True)
     result: WriteResult = write_generated(root, render_files(config), force=force)
     changes.extend(result.changes)
-    return InitResult(tuple(changes), notes, _in_git_repository(root))
+    self_hosted = any(label.lower() == "self-hosted" for label in config.train.runner) and any(
+        c.path == ".github/workflows/mlci-train.yml"
+        and c.status in ("created", "updated", "overwritten")
+        for c in result.changes
+    )
+    return InitResult(
+        tuple(changes),
+        notes,
+        _in_git_repository(root),
+        self_hosted_labels=config.train.runner if self_hosted else (),
+    )
 
 
 def _in_git_repository(root: Path) -> bool:
