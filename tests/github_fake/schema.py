@@ -48,9 +48,7 @@ def to_json_schema(node: Any) -> Any:
 class Schemas:
     """Validators per operation key ("METHOD /path") and status code."""
 
-    def __init__(
-        self, path: Path = OPS_FILE, extra: tuple[Path, ...] = (EXTRA_OPS_FILE,)
-    ) -> None:
+    def __init__(self, path: Path = OPS_FILE, extra: tuple[Path, ...] = (EXTRA_OPS_FILE,)) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         self.source = data["source"]
         self.operations: dict[str, dict[str, Any]] = data["operations"]
