@@ -730,6 +730,34 @@ def cases() -> list[Case]:
         )
     )
 
+    # --- GitHub commands without what they need ------------------------------------------
+    in_actions = (("GITHUB_ACTIONS", "true"), ("GITHUB_REPOSITORY", "o/r"))
+    for cmd, mention in (
+        (("comment", "--key", "r", "--body-file", "body.md", "--pr", "1"), "GITHUB_TOKEN"),
+        (("check-run", "--name", "m", "--sha", "a" * 40), "GITHUB_TOKEN"),
+        (("runners", "audit", "--repo", "o/r"), "GITHUB_TOKEN"),
+    ):
+        add(Case(f"{cmd[0]}-{cmd[1]}-actions-without-token", cmd, body, (mention,), env=in_actions))
+    for token in ("ab cd", "a\nb"):  # a blank token is no token: the outbox, outside Actions
+        add(
+            Case(
+                f"comment-token-{token.strip() or 'blank'}".replace("\n", "-newline-"),
+                ("comment", "--key", "r", "--body-file", "body.md", "--pr", "1", "--repo", "o/r"),
+                body,
+                ("GITHUB_TOKEN",),
+                env=(("GITHUB_TOKEN", token),),
+            )
+        )
+    add(
+        Case(
+            "runners-audit-no-repo",
+            ("runners", "audit"),
+            {},
+            ("--repo",),
+            env=(("GITHUB_TOKEN", "t"),),
+        )
+    )
+
     # --- more metrics and params formats ------------------------------------------------
     for name, (file, text) in {
         "yaml-duplicate": ("metrics.yaml", "acc: 0.9\nacc: 0.8\n"),
