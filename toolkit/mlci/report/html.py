@@ -151,15 +151,7 @@ def extra_html(sections: Sequence[ReportSection]) -> str:
 
 
 def links_html(links: ReportLinks) -> str:
-    items = [
-        f'<li><a href="{escape(url)}">{escape(name)}</a></li>'
-        for name, url in (
-            ("Workflow run", links.run_url),
-            ("Artifacts (models, plots, full report)", links.artifacts_url),
-            ("Full report", links.full_report_url),
-        )
-        if url
-    ]
+    items = [f'<li><a href="{escape(url)}">{escape(name)}</a></li>' for name, url in links.named()]
     return heading("Links") + "<ul>" + "".join(items) + "</ul>"
 
 

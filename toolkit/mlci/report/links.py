@@ -12,3 +12,12 @@ class ReportLinks:
     full_report_url: str | None = None
     # Only when set are PNG images linked from the comment (no image hosting otherwise).
     assets_url: str | None = None
+
+    def named(self) -> list[tuple[str, str]]:
+        """(title, url) of the links the report's Links section lists, in order."""
+        entries = (
+            ("Workflow run", self.run_url),
+            ("Artifacts (models, plots, full report)", self.artifacts_url),
+            ("Full report", self.full_report_url),
+        )
+        return [(name, url) for name, url in entries if url]

@@ -200,15 +200,7 @@ def _preflight_text(preflight: Any) -> str:
 
 
 def links_section(links: ReportLinks) -> str:
-    items = [
-        f"- [{name}]({url})"
-        for name, url in (
-            ("Workflow run", links.run_url),
-            ("Artifacts (models, plots, full report)", links.artifacts_url),
-            ("Full report", links.full_report_url),
-        )
-        if url
-    ]
+    items = [f"- [{name}]({url})" for name, url in links.named()]
     return "\n".join(items)
 
 
