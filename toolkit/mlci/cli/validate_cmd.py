@@ -54,17 +54,9 @@ def validate(
     metrics = [Path.cwd() / path for path in config.train.metrics]
     printing = prepare_outputs([("--json", json_out)], [config_path, baseline_file, *metrics])
     result = run_validation(config, Path.cwd(), base_ref, baseline_file)
-    broken = {f.path: f.error for f in result.head.files if f.error and not f.missing}
-    if broken:
-        raise InputError("; ".join(broken.values()), "fix the metrics file the training wrote")
-    required = [m for m, gate in config.validate.gates.items() if gate.required]
-    if required and result.head.files and all(f.missing for f in result.head.files):
-        # No metrics at all: the gates cannot be judged, which is not the model failing them.
-        raise InputError(
-            f"{'; '.join(str(f.error) for f in result.head.files)} (train.metrics in mlci.yaml), "
-            f"so the gates on {', '.join(required)} cannot be checked",
-            "run the training first (`mlci train`), or set train.metrics to the file it writes",
-        )
+    problem = result.head_problem(config)
+    if problem is not None:
+        raise InputError(*problem)
     runtime = ActionsRuntime()
     for file in result.head.files:
         if file.missing:  # else the only sign is "X is missing from the metrics"

@@ -455,6 +455,16 @@ def _check_named_columns(config: DriftConfig, known: set[str], current: Any) -> 
             )
 
 
+def _not_compared(column: ColumnProfile, finding: Finding) -> ColumnResult:
+    """A reference column the check does not test, with the finding that says why."""
+    return ColumnResult(
+        column.name,
+        column.kind,
+        reference=Side(column.rows, column.count, column.nulls),
+        findings=(finding,),
+    )
+
+
 def run_check(
     reference: Data,
     current: Data,
@@ -549,29 +559,19 @@ def run_check(
                 ),
             )
         elif column.name in skipped_ids:
-            result = ColumnResult(
-                column.name,
-                column.kind,
-                reference=Side(column.rows, column.count, column.nulls),
-                findings=(
-                    Finding(
-                        "identifier",
-                        "info",
-                        "looks like an identifier: every value is unique; not compared "
-                        f"(name a test in drift.tests.{column.name} to compare it)",
-                    ),
+            result = _not_compared(
+                column,
+                Finding(
+                    "identifier",
+                    "info",
+                    "looks like an identifier: every value is unique; not compared "
+                    f"(name a test in drift.tests.{column.name} to compare it)",
                 ),
             )
         elif column.name not in compared_names:
-            result = ColumnResult(
-                column.name,
-                column.kind,
-                reference=Side(column.rows, column.count, column.nulls),
-                findings=(
-                    Finding(
-                        "missing_column", "drift", "the column is missing from the current data"
-                    ),
-                ),
+            result = _not_compared(
+                column,
+                Finding("missing_column", "drift", "the column is missing from the current data"),
             )
         else:
             try:

@@ -21,6 +21,23 @@ class Validation:
     def passed(self) -> bool:
         return self.gates.passed
 
+    def head_problem(self, config: MlciConfig) -> tuple[str, str] | None:
+        """(message, fix) when the head metrics cannot be judged at all: a metrics file
+        that does not parse, or no metrics file although a gate requires a metric."""
+        broken = [f.error for f in self.head.files if f.error and not f.missing]
+        if broken:
+            return "; ".join(broken), "fix the metrics file the training wrote"
+        required = [m for m, gate in config.validate.gates.items() if gate.required]
+        files = self.head.files
+        if required and files and all(f.missing for f in files):
+            # No metrics at all: the gates cannot be judged, which is not the model failing.
+            return (
+                f"{'; '.join(str(f.error) for f in files)} (train.metrics in mlci.yaml), "
+                f"so the gates on {', '.join(required)} cannot be checked",
+                "run the training first (`mlci train`), or set train.metrics to the file it writes",
+            )
+        return None
+
     @property
     def errors(self) -> dict[str, str]:
         """Why the gates cannot be judged (exit 2 in the CLI): head metric files that
