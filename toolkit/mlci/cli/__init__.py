@@ -9,6 +9,7 @@ from mlci.cli._lazy import LazyGroup
 
 # Command name -> "module:attribute". Modules import only click at the top.
 COMMANDS: dict[str, str] = {
+    "baseline": "mlci.cli.baseline_cmd:baseline",
     "check-run": "mlci.cli.github_cmd:check_run",
     "comment": "mlci.cli.github_cmd:comment",
     "config": "mlci.cli.config_cmd:config",
@@ -21,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "init": "mlci.cli.init_cmd:init",
     "metrics": "mlci.cli.metrics_cmd:metrics",
     "params": "mlci.cli.params_cmd:params",
+    "promote": "mlci.cli.release_cmd:promote",
+    "release": "mlci.cli.release_cmd:release",
+    "releases": "mlci.cli.release_cmd:releases",
     "report": "mlci.cli.report_cmd:report",
     "runs": "mlci.cli.runs_cmd:runs",
     "train": "mlci.cli.train_cmd:train",

@@ -367,9 +367,71 @@ def check_runners(config: RunnersConfig, train_runner: Sequence[str]) -> None:
 # --- the whole file -------------------------------------------------------------------
 
 
+def check_merge_loop(config: MlciConfig) -> None:
+    """`baseline`, `release`, `deploy` and `tracking`: names GitHub and GTO accept."""
+    from mlci.release.versions import name_problem
+
+    problem = branch_problem(config.baseline.branch)
+    if problem:
+        raise ConfigProblem("baseline.branch", problem, "use a branch name such as mlci/records")
+    if config.baseline.branch in (config.github.default_branch, config.retrain.branch):
+        raise ConfigProblem(
+            "baseline.branch",
+            f"{config.baseline.branch!r} is also github.default_branch or retrain.branch",
+            "the records branch holds only run records: give it its own name (mlci/records)",
+        )
+    if config.release.model is not None and (problem := name_problem(config.release.model)):
+        raise ConfigProblem("release.model", problem, "e.g. release.model: churn-model")
+    for i, stage in enumerate(config.release.stages):
+        if problem := name_problem(stage):
+            raise ConfigProblem(f"release.stages[{i}]", problem, "e.g. stages: [dev, prod]")
+    deploy = config.deploy
+    if deploy.command is not None and not deploy.command.strip():
+        raise ConfigProblem(
+            "deploy.command", "is empty", "give the command, or remove deploy.command"
+        )
+    if (deploy.environment is None) != (deploy.command is None):
+        missing = "deploy.command" if deploy.command is None else "deploy.environment"
+        raise ConfigProblem(
+            missing,
+            "is missing: the deploy job needs both an environment and a command",
+            "set deploy.environment (e.g. production) and deploy.command together",
+        )
+    if deploy.environment is not None and not re.fullmatch(
+        r"[^'\"`,;\s\\][^'\"`,;\\]*", deploy.environment
+    ):
+        raise ConfigProblem(
+            "deploy.environment",
+            f"{deploy.environment!r} is not a valid environment name",
+            "use letters, digits, spaces, '-', '_' and '.', e.g. production",
+        )
+    if deploy.stage is not None:
+        if problem := name_problem(deploy.stage):
+            raise ConfigProblem("deploy.stage", problem, "e.g. deploy.stage: prod")
+        if config.release.stages and deploy.stage not in config.release.stages:
+            raise ConfigProblem(
+                "deploy.stage",
+                f"{deploy.stage!r} is not one of release.stages "
+                f"({', '.join(config.release.stages)})",
+                "add it to release.stages, or pick one of them",
+            )
+    mlflow = config.tracking.mlflow
+    if mlflow.uri is not None and not mlflow.uri.strip():
+        raise ConfigProblem(
+            "tracking.mlflow.uri", "is empty", "e.g. http://mlflow.internal:5000, or remove it"
+        )
+    if not mlflow.alias or (problem := name_problem(mlflow.alias)):
+        raise ConfigProblem(
+            "tracking.mlflow.alias",
+            problem or "is empty",
+            "e.g. alias: champion",
+        )
+
+
 def check_config(config: MlciConfig) -> None:
     """Every check beyond types, section by section; raises the first ConfigProblem."""
     check_workflow_settings(config)
+    check_merge_loop(config)
     check_fairness(config.validate.fairness, config.drift.target)
     check_drift_tests(config.drift)
     check_runners(config.runners, config.train.runner)

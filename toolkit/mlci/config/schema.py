@@ -383,6 +383,87 @@ class RunnersConfig:
 
 
 @dataclass(frozen=True)
+class BaselineConfig:
+    branch: str = field(
+        default="mlci/records",
+        metadata=_doc("branch that holds the run records of the default branch (the baselines)"),
+    )
+    max_distance: int = field(
+        default=100,
+        metadata=_doc(
+            "ancestors of the base commit searched for a record on the records branch", minimum=0
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    model: str | None = field(
+        default=None,
+        metadata=_doc("artifact name in the release tags <model>@v<semver> (default: project)"),
+    )
+    description: str | None = field(
+        default=None, metadata=_doc("what the model is, for the model card")
+    )
+    files: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc("release assets besides train.model (e.g. a tokenizer or a config file)"),
+    )
+    stages: tuple[str, ...] = field(
+        default=("dev", "staging", "prod"),
+        metadata=_doc("stages `mlci promote` accepts (empty: any)"),
+    )
+    license: str | None = field(
+        default=None, metadata=_doc("licence of the model for the card (e.g. mit, apache-2.0)")
+    )
+    attest: bool = field(
+        default=True,
+        metadata=_doc(
+            "attest the model file's build provenance (private repositories need "
+            "GitHub Enterprise Cloud for it: set false there)"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    environment: str | None = field(
+        default=None,
+        metadata=_doc("GitHub Environment that gates the deploy job (null: no deploy job)"),
+    )
+    command: str | None = field(
+        default=None,
+        metadata=_doc("deploy command; gets MLCI_MODEL_PATH, MLCI_MODEL_VERSION, MLCI_MODEL_TAG"),
+    )
+    stage: str | None = field(
+        default="prod", metadata=_doc("stage the deployed version is promoted to (null: none)")
+    )
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    uri: str | None = field(
+        default=None, metadata=_doc("MLflow tracking URI (null: MLflow is not used)")
+    )
+    experiment: str | None = field(
+        default=None, metadata=_doc("experiment of the runs mlci logs (default: project)")
+    )
+    registered_model: str | None = field(
+        default=None, metadata=_doc("registered model name (default: release.model)")
+    )
+    alias: str = field(
+        default="champion", metadata=_doc("alias `mlci release` sets on the new model version")
+    )
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    mlflow: MlflowConfig = field(
+        default_factory=MlflowConfig, metadata=_doc("MLflow as tracking and registry backend")
+    )
+
+
+@dataclass(frozen=True)
 class MlciConfig:
     project: str = field(default="mlci-project", metadata=_doc("project name"))
     build: BuildConfig = field(default_factory=BuildConfig)
@@ -394,3 +475,12 @@ class MlciConfig:
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
     runners: RunnersConfig = field(default_factory=RunnersConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
+    deploy: DeployConfig = field(default_factory=DeployConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+    @property
+    def model_name(self) -> str:
+        """The artifact name of release tags (`<model>@v<semver>`)."""
+        return self.release.model or self.project
