@@ -9,8 +9,9 @@ needs one sets it itself with `monkeypatch.setenv`, which is undone after the te
 
 Kept on purpose:
 - CI and BUILD_NUMBER: mlci never reads them, and pytest does (full assertion diffs on CI).
-- MLCI_UPDATE_DOCS and MLCI_UPDATE_GOLDEN: switches a person sets to refresh the files
-  that tests/test_readme.py and tests/metrics/test_diff_golden.py compare against.
+- MLCI_UPDATE_DOCS, MLCI_UPDATE_GOLDEN and MLCI_UPDATE_SCHEMA: switches a person sets
+  to refresh the files that tests/test_readme.py, tests/metrics/test_diff_golden.py
+  and tests/config/test_json_schema.py compare against.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ SCRUBBED_NAMES = (
     "GIT_NAMESPACE",
     "GIT_PREFIX",
 )
-KEPT = frozenset({"MLCI_UPDATE_DOCS", "MLCI_UPDATE_GOLDEN"})
+KEPT = frozenset({"MLCI_UPDATE_DOCS", "MLCI_UPDATE_GOLDEN", "MLCI_UPDATE_SCHEMA"})
 
 
 def inherited_names(environ: Mapping[str, str]) -> list[str]:

@@ -100,7 +100,7 @@ def test_invalid_config_messages(text, message):
 def test_unknown_key_without_a_close_match_lists_known_keys():
     with pytest.raises(ConfigError) as caught:
         parse_config("zzz: 1\n")
-    assert "known keys here: build, data, drift" in caught.value.one_line()
+    assert "known keys here: baseline, build, data, deploy, drift" in caught.value.one_line()
 
 
 def test_bad_yaml_names_the_line():
