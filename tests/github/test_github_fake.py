@@ -28,8 +28,7 @@ def test_schema_check_catches_a_payload_github_would_not_send():
     assert schemas.check_request("POST /repos/{owner}/{repo}/labels", {"color": "fff"}) != []
 
 
-def test_hand_written_operations_are_loaded_and_checked_too():
-    # tests/data/github/extra-ops.json: runner endpoints missing from the OpenAPI cut.
+def test_runner_and_approval_operations_are_checked():
     schemas = shared_schemas()
     approval = "GET /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval"
     assert (

@@ -31,11 +31,37 @@ def tree_sha(entries: list[dict[str, str]]) -> str:
 def commit_sha(commit: dict[str, Any]) -> str:
     lines = [f"tree {commit['tree']}"]
     lines += [f"parent {parent}" for parent in commit["parents"]]
-    for role in ("author", "committer"):
-        person = commit[role]
-        lines.append(f"{role} {person['name']} <{person['email']}> {person['unix']} +0000")
+    lines += [person_line(role, commit[role]) for role in ("author", "committer")]
     text = "\n".join(lines) + "\n\n" + commit["message"]
     return _hash("commit", text.encode())
+
+
+def person_line(role: str, person: dict[str, str]) -> str:
+    """`tagger Name <email> 1700000000 +0000`: a signature line as git writes it."""
+    return (
+        f"{role} {person['name']} <{person['email']}> {person['unix']} {person.get('tz', '+0000')}"
+    )
+
+
+def tag_sha(tag: dict[str, Any]) -> str:
+    """An annotated tag object: `object`, `type`, `tag`, `tagger` lines, a blank line, the
+    message (byte for byte: git hashes the message as given, trailing newline or not)."""
+    lines = [
+        f"object {tag['object']}",
+        f"type {tag['object_type']}",
+        f"tag {tag['tag']}",
+        person_line("tagger", tag["tagger"]),
+    ]
+    return _hash("tag", ("\n".join(lines) + "\n\n" + tag["message"]).encode())
+
+
+def peel(objects: dict[str, dict[str, Any]], sha: str) -> str:
+    """The object a chain of annotated tags points at in the end (a commit, usually)."""
+    seen: set[str] = set()
+    while sha in objects and objects[sha]["type"] == "tag" and sha not in seen:
+        seen.add(sha)
+        sha = objects[sha]["object"]
+    return sha
 
 
 def flatten(objects: dict[str, dict[str, Any]], sha: str, prefix: str = "") -> dict[str, dict]:

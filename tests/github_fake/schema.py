@@ -21,8 +21,8 @@ from typing import Any
 import jsonschema
 
 OPS_FILE = Path(__file__).resolve().parents[1] / "data" / "github" / "openapi-ops.json"
-# Operations missing from the cut (runners, runner groups, the fork PR approval policy,
-# removing a label): hand-written from GitHub's REST docs, each naming its page.
+# Operations missing from the cut, hand-written from GitHub's REST docs (each naming its
+# page); empty while the cut covers everything the fake serves.
 EXTRA_OPS_FILE = OPS_FILE.with_name("extra-ops.json")
 PLACEHOLDER_TIME = "2024-01-01T00:00:00Z"
 
@@ -98,6 +98,27 @@ class Schemas:
     def check_request(self, op: str, data: Any) -> list[str]:
         return self._errors(op, "request", data)
 
+    def check_query(self, op: str, query: dict[str, list[str]]) -> list[str]:
+        """Required query parameters present, values of the documented type and enum.
+
+        Unknown parameters are fine (GitHub ignores them); so are the pagination ones.
+        """
+        documented = self.operations[op].get("query") or {}
+        out = []
+        for name, param in documented.items():
+            values = query.get(name)
+            if not values:
+                if param["required"]:
+                    out.append(f"{op} query: {name!r} is required")
+                continue
+            schema = param["schema"]
+            for value in values:
+                if schema.get("type") == "integer" and not value.lstrip("-").isdigit():
+                    out.append(f"{op} query: {name}={value!r} is not an integer")
+                if "enum" in schema and value not in map(str, schema["enum"]):
+                    out.append(f"{op} query: {name}={value!r} is not one of {schema['enum']}")
+        return out
+
     def build(self, op: str, status: int, values: Any, base_url: str) -> Any:
         schema = self.response_schema(op, status)
         if schema is None:
@@ -146,7 +167,8 @@ def build(schema: dict[str, Any], value: Any, base_url: str) -> Any:
         return build(merged, value, base_url)
     for combinator in ("oneOf", "anyOf"):
         if combinator in schema:
-            variants = schema[combinator]
+            variants = [v for v in schema[combinator] if _shape_fits(v, value)]
+            variants = variants or schema[combinator]
             candidates = [build(variant, value, base_url) for variant in variants]
             for candidate in candidates:
                 if _valid(schema, candidate):
@@ -178,6 +200,17 @@ def build(schema: dict[str, Any], value: Any, base_url: str) -> Any:
     if kind == "boolean":
         return False
     return None
+
+
+def _shape_fits(schema: dict[str, Any], value: Any) -> bool:
+    """A variant of a oneOf can hold `value`: a dict is no array, a list no object
+    (the contents endpoint answers a file or a directory listing)."""
+    kind = schema.get("type")
+    if isinstance(value, dict):
+        return kind != "array"
+    if isinstance(value, list):
+        return kind in (None, "array")
+    return True
 
 
 def _build_object(schema: dict[str, Any], value: Any, base_url: str) -> Any:

@@ -7,8 +7,15 @@ installation tokens get `Resource not accessible by integration` and an
 injected per route. Every JSON response and request body is validated against
 GitHub's schemas; violations are kept in the state (`violations`).
 
-Admin routes (no token): `GET /_fake/state`, `POST /_fake/faults` (one fault or a
-list), `DELETE /_fake/faults`, `GET /_fake/violations`.
+Admin routes (no token): `GET /_fake/state` (the state, plus `summary`: tags and
+releases per repository), `POST /_fake/faults` (one fault or a list),
+`DELETE /_fake/faults`, `GET /_fake/violations`.
+
+Tags, releases and release assets are served by `releases.py` (same routing). Release
+asset uploads go to the fake itself: `upload_url` is the API base (GitHub's own
+uploads.github.com is another host, which PyGithub accepts only for github.com).
+Asset bytes come back as `application/octet-stream` with 200 (GitHub redirects with 302
+to a storage host), and from `browser_download_url` without a token.
 """
 
 from __future__ import annotations
@@ -59,11 +66,30 @@ class Fault:
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    """An error answer; `errors` are GitHub's validation details (`resource`, `code`,
+    `field`), as in a 422 "Validation Failed"."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A non-JSON answer (asset bytes): sent as is, not built from or checked against a
+    JSON schema."""
+
+    content: bytes
+    content_type: str = "application/octet-stream"
 
 
 Handler = Callable[["Request"], tuple[int, Any, dict[str, str]]]
@@ -75,8 +101,10 @@ def route(op: str) -> Callable[[Handler], Handler]:
 
     def pattern(match: re.Match[str]) -> str:
         name = match.group(1)
-        # Git refs contain slashes ("heads/mlci/retrain").
-        return f"(?P<{name}>.+)" if name == "ref" and "/git/" in path else f"(?P<{name}>[^/]+)"
+        # Git refs ("heads/mlci/retrain") and file paths contain slashes.
+        if (name == "ref" and "/git/" in path) or (name == "path" and "/contents/" in path):
+            return f"(?P<{name}>.+)"
+        return f"(?P<{name}>[^/]+)"
 
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", pattern, path) + "$")
 
@@ -118,6 +146,7 @@ class Request:
         login: str | None,
         base: str,
         web: str,
+        headers: dict[str, str] | None = None,
     ):
         self.server = server
         self.state = server.state
@@ -130,6 +159,8 @@ class Request:
         self.login = login
         self.base = base
         self.web = web
+        # Header names lower-cased.
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
 
     def q(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -290,11 +321,14 @@ class Request:
 
     def ref(self, ref: str) -> dict[str, Any]:
         sha = self.repo["refs"][ref]
+        # A tag ref may point at an annotated tag object (or, rarely, a tree or blob).
+        kind = self.repo["objects"].get(sha, {}).get("type", "commit")
         return {
             "ref": ref,
             "node_id": f"REF_{sha[:8]}",
-            "url": f"{self.repo_url()}/git/{ref.replace('refs/', 'refs/', 1)}",
-            "object": {"type": "commit", "sha": sha, "url": f"{self.repo_url()}/git/commits/{sha}"},
+            # Percent-encoded: stage tags carry "#" (`churn#prod#1`), which a URL can't.
+            "url": f"{self.repo_url()}/git/{quote(ref, safe='/@')}",
+            "object": {"type": kind, "sha": sha, "url": f"{self.repo_url()}/git/{kind}s/{sha}"},
         }
 
     def git_commit(self, sha: str) -> dict[str, Any]:
@@ -371,28 +405,6 @@ class Request:
             "check_suite": {"id": 1},
             "app": None,
             "pull_requests": [],
-        }
-
-    def release(self, release: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": release["id"],
-            "node_id": f"RE_{release['id']}",
-            "tag_name": release["tag_name"],
-            "target_commitish": release["target_commitish"],
-            "name": release["name"],
-            "body": release["body"],
-            "draft": release["draft"],
-            "prerelease": release["prerelease"],
-            "created_at": release["created_at"],
-            "published_at": release["created_at"],
-            "author": self.user(release["author"]),
-            "assets": [],
-            "url": f"{self.repo_url()}/releases/{release['id']}",
-            "html_url": f"{self.web}/{self.full_name}/releases/tag/{release['tag_name']}",
-            "assets_url": f"{self.repo_url()}/releases/{release['id']}/assets",
-            "upload_url": f"{self.repo_url()}/releases/{release['id']}/assets{{?name,label}}",
-            "tarball_url": None,
-            "zipball_url": None,
         }
 
     def paginate(self, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
@@ -719,7 +731,12 @@ def create_ref(r: Request) -> tuple[int, Any, OK]:
     ref = r.body["ref"]
     if ref in r.repo["refs"]:
         raise HttpError(422, "Reference already exists")
-    _object(r, r.body["sha"], "commit")
+    if ref.startswith("refs/tags/"):
+        # A tag ref points at a tag object or a commit (or any object).
+        if r.body["sha"] not in r.repo["objects"]:
+            raise HttpError(422, "Object does not exist")
+    else:
+        _object(r, r.body["sha"], "commit")
     r.repo["refs"][ref] = r.body["sha"]
     return 201, r.ref(ref), {}
 
@@ -853,7 +870,7 @@ def request_reviewers(r: Request) -> tuple[int, Any, OK]:
     return 201, {k: v for k, v in data.items() if k not in ("merged", "draft", "comments")}, {}
 
 
-# -- actions and releases ------------------------------------------------------------------
+# -- actions -------------------------------------------------------------------------------
 @route("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches")
 def dispatch(r: Request) -> tuple[int, Any, OK]:
     ref = r.body["ref"]
@@ -868,35 +885,6 @@ def dispatch(r: Request) -> tuple[int, Any, OK]:
         }
     )
     return 204, None, {}
-
-
-@route("POST /repos/{owner}/{repo}/releases")
-def create_release(r: Request) -> tuple[int, Any, OK]:
-    tag = r.body["tag_name"]
-    if any(rel["tag_name"] == tag for rel in r.repo["releases"].values()):
-        raise HttpError(422, "Validation Failed")
-    release = {
-        "id": r.state.new_id(),
-        "tag_name": tag,
-        "target_commitish": r.body.get("target_commitish") or r.repo["default_branch"],
-        "name": r.body.get("name"),
-        "body": r.body.get("body"),
-        "draft": bool(r.body.get("draft")),
-        "prerelease": bool(r.body.get("prerelease")),
-        "created_at": now_iso(),
-        "author": r.login or "ghost",
-    }
-    r.repo["releases"][str(release["id"])] = release
-    return 201, r.release(release), {}
-
-
-@route("GET /repos/{owner}/{repo}/releases/tags/{tag}")
-def get_release(r: Request) -> tuple[int, Any, OK]:
-    tag = unquote(r.params["tag"])
-    for release in r.repo["releases"].values():
-        if release["tag_name"] == tag:
-            return 200, r.release(release), {}
-    raise HttpError(404, "Not Found")
 
 
 # -- the server ----------------------------------------------------------------------------
@@ -998,8 +986,17 @@ class FakeGitHubServer(ThreadingHTTPServer):
         return None
 
 
-def _error(status: int, message: str) -> dict[str, Any]:
-    return {"message": message, "documentation_url": DOCS, "status": str(status)}
+# `browser_download_url` of a release asset (on the web host, not under the API prefix).
+_DOWNLOAD = re.compile(
+    r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/releases/download/(?P<tag>.+)/(?P<name>[^/]+)$"
+)
+
+
+def _error(status: int, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": message, "documentation_url": DOCS, "status": str(status)}
+    if errors:
+        body["errors"] = errors
+    return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1026,19 +1023,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------------------
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        body = b"" if payload is None else json.dumps(payload).encode()
+        if isinstance(payload, RawBody):
+            body, content_type = payload.content, payload.content_type
+        else:
+            body = b"" if payload is None else json.dumps(payload).encode()
+            content_type = "application/json; charset=utf-8"
         self.send_response(status)
         if payload is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
 
-    def _read_body(self) -> Any:
+    def _read_raw(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _decode(self, op: str, raw: bytes) -> Any:
+        """JSON for most operations; uploads (`application/octet-stream`) stay bytes."""
+        media = self.server.schemas.operations[op].get("requestMediaType")
+        if media and "json" not in media:
+            return raw
         if not raw:
             return None
         try:
@@ -1054,6 +1061,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_fake/"):
             self._admin(method, path)
             return
+        if method == "GET" and _DOWNLOAD.match(path):
+            self._download(path)
+            return
         if server.prefix and path.startswith(server.prefix):
             path = path[len(server.prefix) :]
         host = self.headers.get("Host", "127.0.0.1")
@@ -1061,8 +1071,9 @@ class _Handler(BaseHTTPRequestHandler):
         web = f"http://{host}"
         status: int = 500
         try:
-            body = self._read_body()
+            raw = self._read_raw()  # read first: an error answer must not leave it unread
             op, params, handler = self._match(method, path)
+            body = self._decode(op, raw)
             fault = server.take_fault(method, op, path)
             if fault and fault.kind == "latency":
                 time.sleep(fault.latency)
@@ -1073,20 +1084,27 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             login = self._authenticate(method, op)
-            if body is not None:
+            if body is not None and not isinstance(body, bytes):
                 for violation in server.schemas.check_request(op, body):
                     self._violation("request " + violation)
+            query = parse_qs(split.query, keep_blank_values=True)
+            for violation in server.schemas.check_query(op, query):
+                self._violation("request " + violation)
             request = Request(
-                server, method, op, params, parse_qs(split.query), body, login, base, web
+                server, method, op, params, query, body, login, base, web, dict(self.headers)
             )
             if fault and not fault.apply:
                 raise self._fault_error(fault)
             with state.lock:
                 status, values, headers = handler(request)
-                payload = (
-                    server.schemas.build(op, status, values, base) if values is not None else None
-                )
-            if payload is not None or status != 204:
+                payload: Any
+                if values is None or isinstance(values, RawBody):
+                    payload = values
+                else:
+                    payload = server.schemas.build(op, status, values, base)
+            if isinstance(payload, RawBody):
+                pass  # bytes: no JSON schema to check against
+            elif payload is not None or status != 204:
                 for violation in server.schemas.check_response(op, status, payload):
                     self._violation("response " + violation)
             if fault:  # applied, then failed: the client never hears of the success
@@ -1099,7 +1117,7 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError as error:
             status, payload, headers = (
                 error.status,
-                _error(error.status, error.message),
+                _error(error.status, error.message, error.errors),
                 error.headers,
             )
         self._log(method, split, status)
@@ -1178,14 +1196,41 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return HttpError(fault.status, fault.message or "Server Error", headers)
 
+    def _download(self, path: str) -> None:
+        """`browser_download_url`: a published release's asset, no token needed (public
+        repositories), as a browser or `curl -L` fetches it."""
+        self._read_raw()
+        match = _DOWNLOAD.match(path)
+        assert match is not None
+        state = self.server.state
+        with state.lock:
+            full_name = f"{match['owner']}/{match['repo']}"
+            release = None
+            if full_name in state.data["repos"]:
+                release = state.release(full_name, unquote(match["tag"]))
+            asset = None
+            if release is not None and not release["draft"]:
+                name = unquote(match["name"])
+                asset = next((a for a in release["assets"] if a["name"] == name), None)
+            if asset is not None:
+                asset["download_count"] += 1
+            state.data["requests"].append(f"GET {path} {200 if asset else 404}")
+        self._persist()
+        if asset is None:
+            self._send(404, RawBody(b"Not Found", "text/plain"))
+            return
+        content = base64.b64decode(asset["content"])
+        self._send(200, RawBody(content, asset["content_type"]))
+
     def _admin(self, method: str, path: str) -> None:
         server = self.server
         if method == "GET" and path == "/_fake/state":
-            self._send(200, server.state.dump())
+            with server.state.lock:
+                self._send(200, {**server.state.dump(), "summary": server.state.summary()})
         elif method == "GET" and path == "/_fake/violations":
             self._send(200, server.state.dump()["violations"])
         elif method == "POST" and path == "/_fake/faults":
-            data = self._read_body()
+            data = json.loads(self._read_raw() or b"null")
             for item in data if isinstance(data, list) else [data]:
                 server.add_fault(Fault(**item))
             self._send(201, server.state.dump()["faults"])
@@ -1195,3 +1240,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(204, None)
         else:
             self._send(404, _error(404, "Not Found"))
+
+
+# Registers the tag, release, asset and contents routes (they need the names above).
+from tests.github_fake import releases as _releases  # noqa: E402, F401

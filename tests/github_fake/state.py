@@ -7,8 +7,11 @@ Shape (all keys strings, as in the JSON dump):
             objects (git objects by SHA), refs ("refs/heads/x" -> SHA),
             issues (number -> issue; PRs are issues too), comments (id -> comment),
             labels (name -> label), pulls (number -> PR), statuses [..],
-            check_runs (id -> run), dispatches [..], releases (id -> release)}
-            and, once set: approval_policy (fork PRs), runners [self-hosted runners]
+            check_runs (id -> run), dispatches [..], releases (id -> release, its
+            assets inside with their bytes in base64), latest_release (id or null)}
+            and, once set: approval_policy (fork PRs), runners [self-hosted runners].
+            Tags are `refs/tags/<name>` refs; an annotated tag's ref points at a
+            `type: tag` object in `objects` (hashed as git hashes it).
   orgs      login -> {runner_groups [{id, name, ..., runners [..]}]}
   requests  ["METHOD /path?query STATUS", ...] in arrival order
   faults    fault rules still armed (see server.Fault)
@@ -34,6 +37,31 @@ DEFAULT_REPO = "octo-org/demo"
 
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def signature(name: str, email: str, date: str | None = None) -> dict[str, str]:
+    """A git signature from an ISO 8601 date (now when None), keeping its UTC offset."""
+    from datetime import datetime, timezone
+
+    when = datetime.fromisoformat(date) if date else datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    delta = when.utcoffset()
+    offset = int(delta.total_seconds()) // 60 if delta is not None else 0
+    sign = "-" if offset < 0 else "+"
+    tz = f"{sign}{abs(offset) // 60:02d}{abs(offset) % 60:02d}"
+    return _git_person(name, email, str(int(when.timestamp())), tz)
+
+
+def _git_person(name: str, email: str, unix: str, tz: str) -> dict[str, str]:
+    """A signature read from a git object: its date in ISO 8601 with the same offset."""
+    from datetime import datetime, timedelta, timezone
+
+    sign = -1 if tz.startswith("-") else 1
+    offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])) * sign
+    when = datetime.fromtimestamp(int(unix), timezone(offset))
+    iso = when.isoformat().replace("+00:00", "Z")
+    return {"name": name, "email": email, "unix": unix, "tz": tz, "date": iso}
 
 
 class FakeState:
@@ -134,6 +162,7 @@ class FakeState:
                 "check_runs": {},
                 "dispatches": [],
                 "releases": {},
+                "latest_release": None,
                 "next_number": 1,
             }
             self.data["repos"][full_name] = repo
@@ -200,6 +229,68 @@ class FakeState:
             sha = self.put_commit(repo, tree, [parent], message, login)
             repo["refs"][ref] = sha
             return sha
+
+    def import_git(
+        self, full_name: str, path: Path, rev: str = "HEAD", branch: str | None = None
+    ) -> str:
+        """Test helper: copy the history of `rev` in the local git repository `path` into
+        the fake, objects under their own SHAs (the fake hashes as git does), so a local
+        commit is one the API knows; `branch` also points `refs/heads/<branch>` at it."""
+        import subprocess
+
+        def git(*args: str) -> bytes:
+            return subprocess.run(
+                ["git", "-C", str(path), *args], check=True, capture_output=True
+            ).stdout
+
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            head = git("rev-parse", rev).decode().strip()
+            for sha in git("rev-list", "--reverse", head).decode().split():
+                if sha not in repo["objects"]:
+                    self._import_commit(repo, sha, git)
+            if branch:
+                repo["refs"][f"refs/heads/{branch}"] = head
+            return head
+
+    def _import_commit(self, repo: dict[str, Any], sha: str, git: Any) -> None:
+        header, _, message = git("cat-file", "commit", sha).decode().partition("\n\n")
+        commit: dict[str, Any] = {"type": "commit", "parents": [], "message": message}
+        for line in header.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "tree":
+                commit["tree"] = value
+            elif key == "parent":
+                commit["parents"].append(value)
+            elif key in ("author", "committer"):
+                who, _, rest = value.partition(" <")
+                email, _, stamp = rest.partition("> ")
+                unix, tz = stamp.split()
+                commit[key] = _git_person(who, email, unix, tz)
+            else:
+                raise ValueError(f"commit {sha}: header {key!r} is not supported by the fake")
+        self._import_tree(repo, commit["tree"], git)
+        if gitobjects.commit_sha(commit) != sha:
+            raise ValueError(f"commit {sha}: hashes differently in the fake")
+        repo["objects"][sha] = commit
+
+    def _import_tree(self, repo: dict[str, Any], sha: str, git: Any) -> None:
+        if sha in repo["objects"]:
+            return
+        entries = []
+        for line in git("cat-file", "-p", sha).decode().splitlines():
+            meta, _, name = line.partition("\t")
+            mode, kind, child = meta.split()
+            if kind == "tree":
+                self._import_tree(repo, child, git)
+            elif kind == "blob":
+                self.put_blob(repo, git("cat-file", "blob", child))
+            else:
+                raise ValueError(f"tree {sha}: {kind} entries are not supported by the fake")
+            entries.append({"path": name, "mode": mode, "type": kind, "sha": child})
+        if gitobjects.tree_sha(entries) != sha:
+            raise ValueError(f"tree {sha}: hashes differently in the fake")
+        repo["objects"][sha] = {"type": "tree", "entries": sorted(entries, key=lambda e: e["path"])}
 
     def file_at(self, full_name: str, ref: str, path: str) -> str | None:
         """Test helper: the text of `path` on branch or SHA `ref` (None if absent)."""
@@ -315,6 +406,231 @@ class FakeState:
             repo = self.data["repos"][full_name]
             found = [c for c in repo["comments"].values() if c["issue"] == number]
             return sorted(found, key=lambda c: c["id"])
+
+    # -- tags, releases, release assets ------------------------------------------------
+    @staticmethod
+    def resolve(repo: dict[str, Any], commitish: str) -> str | None:
+        """The commit a branch, tag or SHA names, as GitHub resolves `target_commitish`."""
+        refs, objects = repo["refs"], repo["objects"]
+        for ref in (commitish, f"refs/heads/{commitish}", f"refs/tags/{commitish}"):
+            if ref in refs:
+                sha = gitobjects.peel(objects, refs[ref])
+                return sha if objects.get(sha, {}).get("type") == "commit" else None
+        if objects.get(commitish, {}).get("type") == "commit":
+            return commitish
+        return None
+
+    @staticmethod
+    def put_tag(
+        repo: dict[str, Any],
+        name: str,
+        message: str,
+        target: str,
+        target_type: str,
+        tagger: dict[str, str],
+    ) -> str:
+        """Store an annotated tag object (no ref: GitHub's POST /git/tags makes none)."""
+        tag = {
+            "type": "tag",
+            "object": target,
+            "object_type": target_type,
+            "tag": name,
+            "tagger": tagger,
+            "message": message,
+        }
+        sha = gitobjects.tag_sha(tag)
+        repo["objects"][sha] = tag
+        return sha
+
+    def add_tag(
+        self,
+        full_name: str,
+        name: str,
+        target: str | None = None,
+        *,
+        message: str | None = None,
+        login: str = "octocat",
+    ) -> str:
+        """Test helper: tag `target` (branch, tag or SHA; the default branch when None).
+
+        Annotated when `message` is given, else lightweight. Returns the ref's SHA.
+        """
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            commit = self.resolve(repo, target or repo["default_branch"])
+            if commit is None:
+                raise KeyError(f"{full_name}: no commit {target!r}")
+            sha = commit
+            if message is not None:
+                tagger = signature(login, f"{login}@users.noreply.fake")
+                sha = self.put_tag(repo, name, message, commit, "commit", tagger)
+            repo["refs"][f"refs/tags/{name}"] = sha
+            return sha
+
+    def tags(self, full_name: str) -> dict[str, dict[str, Any]]:
+        """Test helper: tag name -> {sha (of the ref), commit (peeled), annotated, message,
+        tagger}, in name order."""
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            out: dict[str, dict[str, Any]] = {}
+            for ref in sorted(r for r in repo["refs"] if r.startswith("refs/tags/")):
+                sha = repo["refs"][ref]
+                obj = repo["objects"].get(sha, {})
+                annotated = obj.get("type") == "tag"
+                out[ref.removeprefix("refs/tags/")] = {
+                    "sha": sha,
+                    "commit": gitobjects.peel(repo["objects"], sha),
+                    "annotated": annotated,
+                    "message": obj.get("message") if annotated else None,
+                    "tagger": obj.get("tagger") if annotated else None,
+                }
+            return out
+
+    def add_release(
+        self,
+        full_name: str,
+        tag: str,
+        *,
+        target: str | None = None,
+        name: str | None = None,
+        body: str | None = None,
+        draft: bool = False,
+        prerelease: bool = False,
+        assets: dict[str, bytes] | None = None,
+        login: str = "octocat",
+    ) -> dict[str, Any]:
+        """Test helper: a published (or draft) release, its tag made when missing, as the
+        API does; `assets` name -> bytes, uploaded as application/octet-stream."""
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            target = target or repo["default_branch"]
+            if not draft and f"refs/tags/{tag}" not in repo["refs"]:
+                self.add_tag(full_name, tag, target)
+            release = self.new_release(
+                repo,
+                tag,
+                target,
+                name=name,
+                body=body,
+                draft=draft,
+                prerelease=prerelease,
+                login=login,
+            )
+            for asset_name, content in (assets or {}).items():
+                self.add_asset(release, asset_name, content, "application/octet-stream", login)
+            return release
+
+    def new_release(
+        self,
+        repo: dict[str, Any],
+        tag: str,
+        target: str,
+        *,
+        name: str | None,
+        body: str | None,
+        draft: bool,
+        prerelease: bool,
+        login: str,
+        make_latest: str = "true",
+    ) -> dict[str, Any]:
+        stamp = now_iso()
+        release = {
+            "id": self.new_id(),
+            "tag_name": tag,
+            "target_commitish": target,
+            "name": name,
+            "body": body,
+            "draft": draft,
+            "prerelease": prerelease,
+            "created_at": stamp,
+            "published_at": None if draft else stamp,
+            "author": login,
+            "assets": [],
+        }
+        repo["releases"][str(release["id"])] = release
+        self.mark_latest(repo, release, make_latest)
+        return release
+
+    @staticmethod
+    def mark_latest(repo: dict[str, Any], release: dict[str, Any], make_latest: str) -> None:
+        """GitHub's "latest" release: drafts and prereleases never are; `make_latest`
+        "false" leaves the current one; "true"/"legacy" take the published release."""
+        if release["draft"] or release["prerelease"]:
+            if repo.get("latest_release") == release["id"]:
+                repo["latest_release"] = None
+            return
+        if make_latest != "false" or repo.get("latest_release") is None:
+            repo["latest_release"] = release["id"]
+
+    def add_asset(
+        self,
+        release: dict[str, Any],
+        name: str,
+        content: bytes,
+        content_type: str,
+        login: str,
+        label: str | None = None,
+    ) -> dict[str, Any]:
+        import hashlib
+
+        stamp = now_iso()
+        asset = {
+            "id": self.new_id(),
+            "name": name,
+            "label": label,
+            "content_type": content_type,
+            "size": len(content),
+            "digest": "sha256:" + hashlib.sha256(content).hexdigest(),
+            "state": "uploaded",
+            "download_count": 0,
+            "uploader": login,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "content": base64.b64encode(content).decode(),
+        }
+        release.setdefault("assets", []).append(asset)
+        return asset
+
+    def releases(self, full_name: str) -> list[dict[str, Any]]:
+        """Test helper: the repository's releases, newest first (as GET /releases)."""
+        with self.lock:
+            repo = self.data["repos"][full_name]
+            return sorted(repo["releases"].values(), key=lambda rel: -int(rel["id"]))
+
+    def release(self, full_name: str, tag: str) -> dict[str, Any] | None:
+        """Test helper: the release of `tag` (drafts included), or None."""
+        found = [rel for rel in self.releases(full_name) if rel["tag_name"] == tag]
+        return found[0] if found else None
+
+    def asset_bytes(self, full_name: str, tag: str, name: str) -> bytes:
+        """Test helper: the uploaded bytes of asset `name` of the release of `tag`."""
+        release = self.release(full_name, tag)
+        if release is None:
+            raise KeyError(f"{full_name}: no release for tag {tag!r}")
+        for asset in release.get("assets", []):
+            if asset["name"] == name:
+                return base64.b64decode(asset["content"])
+        raise KeyError(f"{full_name}: release {tag!r} has no asset {name!r}")
+
+    def summary(self) -> dict[str, Any]:
+        """Per repository: tags and releases (assets without their bytes), for
+        `GET /_fake/state` readers that want the merge loop at a glance."""
+        out: dict[str, Any] = {}
+        for full_name in list(self.data["repos"]):
+            out[full_name] = {
+                "tags": self.tags(full_name),
+                "releases": [
+                    {
+                        **{k: v for k, v in rel.items() if k != "assets"},
+                        "assets": [
+                            {k: v for k, v in asset.items() if k != "content"}
+                            for asset in rel.get("assets", [])
+                        ],
+                    }
+                    for rel in self.releases(full_name)
+                ],
+            }
+        return out
 
     # -- self-hosted runners and who may use them --------------------------------------
     def add_org(self, login: str) -> dict[str, Any]:

@@ -52,6 +52,28 @@ OPERATIONS = [
     "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
     "POST /repos/{owner}/{repo}/releases",
     "GET /repos/{owner}/{repo}/releases/tags/{tag}",
+    # Once hand-written in extra-ops.json.
+    "GET /orgs/{org}/actions/runner-groups",
+    "GET /orgs/{org}/actions/runner-groups/{runner_group_id}/runners",
+    "GET /repos/{owner}/{repo}/actions/permissions/fork-pr-contributor-approval",
+    "GET /repos/{owner}/{repo}/actions/runners",
+    "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+    # The merge loop: tags, releases, release assets, reading files.
+    "GET /repos/{owner}/{repo}/releases",
+    "GET /repos/{owner}/{repo}/releases/latest",
+    "GET /repos/{owner}/{repo}/releases/{release_id}",
+    "PATCH /repos/{owner}/{repo}/releases/{release_id}",
+    "DELETE /repos/{owner}/{repo}/releases/{release_id}",
+    "GET /repos/{owner}/{repo}/releases/{release_id}/assets",
+    "POST /repos/{owner}/{repo}/releases/{release_id}/assets",
+    "GET /repos/{owner}/{repo}/releases/assets/{asset_id}",
+    "PATCH /repos/{owner}/{repo}/releases/assets/{asset_id}",
+    "DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}",
+    "POST /repos/{owner}/{repo}/git/tags",
+    "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",
+    "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
+    "GET /repos/{owner}/{repo}/tags",
+    "GET /repos/{owner}/{repo}/contents/{path}",
 ]
 
 
@@ -61,6 +83,21 @@ def _json_schema(node: dict) -> dict | None:
         if "json" in media and "schema" in body:
             return body["schema"]
     return None
+
+
+def _media_type(node: dict) -> str | None:
+    """The body's media type: JSON for most, `application/octet-stream` for uploads."""
+    content = (node or {}).get("content") or {}
+    return next(iter(content), None)
+
+
+def _query_parameters(op: dict) -> dict:
+    """Query parameter name -> {required, schema}: the fake checks what clients send."""
+    return {
+        param["name"]: {"required": bool(param.get("required")), "schema": param["schema"]}
+        for param in op.get("parameters", [])
+        if param.get("in") == "query"
+    }
 
 
 def main(source: str) -> None:
@@ -74,7 +111,9 @@ def main(source: str) -> None:
             responses[status] = {"schema": _json_schema(response)}
         out["operations"][key] = {
             "operationId": op["operationId"],
+            "query": _query_parameters(op),
             "requestBody": _json_schema(op.get("requestBody") or {}),
+            "requestMediaType": _media_type(op.get("requestBody") or {}),
             "responses": responses,
         }
     target = Path(__file__).with_name("openapi-ops.json")
