@@ -22,6 +22,12 @@ def diff_options(function):  # type: ignore[no-untyped-def]
                 help="Git ref or file of the base side.",
             ),
             click.option(
+                "--base-branch",
+                "base_name",
+                default=None,
+                help="Name of the base branch, when --base is a commit SHA.",
+            ),
+            click.option(
                 "--head",
                 default=None,
                 help="Git ref or file of the head side (default: the work tree).",
@@ -47,6 +53,7 @@ def run_diff(
     *,
     paths: tuple[str, ...],
     base: str,
+    base_name: str | None,
     head: str | None,
     md_out: str | None,
     json_out: str | None,
@@ -71,6 +78,8 @@ def run_diff(
             "pass a branch, tag or commit (e.g. main) or the path of a metrics file",
         )
     config = load_config(config_path)
+    # The records branch holds the files of train.metrics/train.params only.
+    configured = not paths
     if not paths:
         if kind == "metrics":
             paths = config.train.metrics
@@ -79,7 +88,7 @@ def run_diff(
     sides = [spec for spec in (base, head) if spec and (cwd / spec).is_file()]
     outputs = [("--md", md_out), ("--json", json_out)]
     printing = prepare_outputs(outputs, [config_path, *(cwd / p for p in (*paths, *sides))])
-    base_set, base_note = _base_side(kind, config, base, paths, cwd)
+    base_set, base_note = _base_side(kind, config, base, paths, cwd, base_name, configured)
     head_set = load_side(head, paths, cwd, kind)
     if kind == "metrics":
         diff = diff_metrics(base_set, head_set, config.metrics)
@@ -100,9 +109,11 @@ def run_diff(
         raise InputError("; ".join(diff.errors), "fix the file's syntax or pass the right path")
 
 
-def _base_side(kind, config, base, paths, cwd):  # type: ignore[no-untyped-def]
-    """The base side through the one baseline resolver, as committed (no run records):
-    an unknown ref or a malformed file given as --base exits 2, never "no baseline"."""
+def _base_side(kind, config, base, paths, cwd, base_name, configured):  # type: ignore[no-untyped-def]
+    """The base side through the one baseline resolver: the base commit's record on the
+    records branch (for the configured files), else the files as committed; never the
+    local run records (`--base HEAD` compares with the committed files). An unknown
+    ref or a malformed file given as --base exits 2, never "no baseline"."""
     from mlci.metrics.load import MetricSet
     from mlci.metrics.sides import WORKSPACE, load_side
     from mlci.validate.baseline import resolve_baseline
@@ -118,8 +129,12 @@ def _base_side(kind, config, base, paths, cwd):  # type: ignore[no-untyped-def]
         metrics_paths=paths,
         params_paths=(),
         records=False,
+        records_branch=configured,
         kind=kind,
+        base_name=base_name,
     )
+    if baseline.source == "records-branch":
+        click.echo(f"note: base: {baseline.description}", err=True)
     if kind == "params" and baseline.record is not None:
         return baseline.record.param_set(), None
     if baseline.metrics is None:  # a ref without the files: say which, as notes

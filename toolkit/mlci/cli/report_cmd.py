@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from mlci.cli._options import config_option
@@ -16,10 +18,16 @@ from mlci.markdown import GITHUB_COMMENT_LIMIT
     help="Git ref to compare with (default: the PR's base branch, else github.default_branch).",
 )
 @click.option(
+    "--base-branch",
+    "base_name",
+    default=None,
+    help="Name of the base branch, when --base is a commit SHA (shown as `main (3f2a1b2)`).",
+)
+@click.option(
     "--baseline",
     "baseline_file",
     default=None,
-    help="Metrics file or run record to compare with instead of --base.",
+    help="Metrics file, run record or mlflow:models:/NAME@ALIAS to compare with instead of --base.",
 )
 @click.option(
     "--out",
@@ -52,6 +60,7 @@ from mlci.markdown import GITHUB_COMMENT_LIMIT
 @config_option
 def report(
     base_ref: str | None,
+    base_name: str | None,
     baseline_file: str | None,
     out_dir: str,
     post: bool,
@@ -62,8 +71,10 @@ def report(
 ) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
 
-    The baseline is, in order: --baseline, the run record of the base commit, the
-    metrics file committed at the base ref; the report says which one it used. An
+    The baseline is, in order: --baseline, the run record of the base commit (or of
+    its nearest ancestor) on the records branch, its run record in .mlci/runs/, the
+    metrics file committed at the base ref; the report says which one it used and
+    names the base by branch and short SHA (--base-branch names a SHA's branch). An
     unknown base ref or a malformed --baseline exits 2; a base without usable metrics
     is reported, not fatal. Writes OUT/report.md (full), OUT/comment.md
     (capped to GitHub's limit), OUT/report.html and OUT/report.json; appends the
@@ -73,6 +84,7 @@ def report(
     \b
     Example:
       mlci report --base main
+      mlci report --base "$BASE_SHA" --base-branch main
       mlci report --base main --out build/report --post
       mlci report --base main --data-check data-check.json
     """
@@ -99,6 +111,8 @@ def report(
             None, event.repository or None, False, dry_run_option="leave out --post"
         )
     base = base_ref or event.base_ref or config.github.default_branch
+    # `base_name` reaches the resolver once build_report forwards it (see mlci.report.build).
+    naming: dict[str, Any] = {"base_name": base_name} if base_name and _names_base() else {}
     links = ReportLinks(
         run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
     )
@@ -110,6 +124,7 @@ def report(
         links=links,
         data_check=data_check,
         max_chars=max_chars,
+        **naming,
     )
     contents = {
         "report.md": result.full_markdown,
@@ -133,6 +148,15 @@ def report(
     runtime.set_outputs(
         {"report-path": (out / "report.md").as_posix(), "gate-passed": result.gate_passed}
     )
+
+
+def _names_base() -> bool:
+    """Whether build_report takes `base_name` (the option is ignored until it does)."""
+    import inspect
+
+    from mlci.report import build_report
+
+    return "base_name" in inspect.signature(build_report).parameters
 
 
 def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untyped-def]

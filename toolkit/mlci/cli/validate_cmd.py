@@ -18,18 +18,31 @@ from mlci.cli._options import config_option, json_dumps, output_option
     "--base",
     "base_ref",
     default=None,
-    help="Git ref of the baseline: its run record, else its committed metrics.",
+    help="Git ref of the baseline: its record on the records branch (or a near ancestor's), "
+    "its local run record, else its committed metrics.",
+)
+@click.option(
+    "--base-branch",
+    "base_name",
+    default=None,
+    help="Name of the base branch, when --base is a commit SHA (shown as `main (3f2a1b2)`).",
 )
 @output_option("json", "the results as JSON")
 @config_option
 def validate(
-    baseline_file: str | None, base_ref: str | None, json_out: str | None, config_path: str | None
+    baseline_file: str | None,
+    base_ref: str | None,
+    base_name: str | None,
+    json_out: str | None,
+    config_path: str | None,
 ) -> None:
     """Check metrics against validate.gates; exit 1 when a gate fails.
 
     Gates: min, max, max_drop and max_drop_relative (worsening vs the baseline,
-    direction-aware), max_rise, required. The baseline is, in order: --baseline,
-    the run record of --base's commit, the metrics file committed at --base. A gate
+    direction-aware), max_rise, required. The baseline is, in order: --baseline (a
+    file, or mlflow:models:/NAME@ALIAS), the run record of --base's commit (or its
+    nearest ancestor's) on the records branch, its run record in .mlci/runs/, the
+    metrics file committed at --base. A gate
     that needs a baseline and has no usable one exits 2 naming why, unless it sets
     allow_missing_baseline: true (then it is skipped and said so). A value that is no
     finite number fails. Failing gates become error annotations.
@@ -38,6 +51,7 @@ def validate(
     Example:
       mlci validate
       mlci validate --base main
+      mlci validate --base "$BEFORE_SHA" --base-branch main --json validation.json
       mlci validate --baseline baseline-metrics.json
     """
     from dataclasses import asdict
@@ -47,13 +61,17 @@ def validate(
     from mlci.config import load_config
     from mlci.errors import GateFailed, InputError
     from mlci.gha import ActionsRuntime
+    from mlci.metrics.load import load_metrics
     from mlci.metrics.render import json_value
-    from mlci.validate import validate as run_validation
+    from mlci.validate.baseline import resolve_baseline
+    from mlci.validate.run import Validation, check_gates
 
     config = load_config(config_path)
     metrics = [Path.cwd() / path for path in config.train.metrics]
     printing = prepare_outputs([("--json", json_out)], [config_path, baseline_file, *metrics])
-    result = run_validation(config, Path.cwd(), base_ref, baseline_file)
+    head = load_metrics(config.train.metrics, Path.cwd())
+    found = resolve_baseline(config, Path.cwd(), base_ref, baseline_file, base_name=base_name)
+    result = Validation(check_gates(config, head, found), head, found)
     problem = result.head_problem(config)
     if problem is not None:
         raise InputError(*problem)

@@ -5,6 +5,10 @@ record attached (a record is written before the commit that carries it, so its c
 is the parent of the one on the branch). Projects that commit `.mlci/runs/` still have
 the base model's record in the base ref's tree: the newest successful one there is the
 run whose data the pull request's data is compared with.
+
+A baseline found on the records branch (`mlci.records`) carries the published run
+record itself, so the lineage of a pull request is compared with the data of the
+default branch's last published training even when nothing of it is committed.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ def committed_run(root: Path, commit: str) -> RunRecord | None:
 
 
 def base_run(root: Path, baseline: Baseline) -> RunRecord | None:
-    """The baseline's own run record, else the newest one committed at its commit."""
+    """The baseline's own run record (a records-branch, local or file record), else the
+    newest one committed at its commit."""
     if baseline.record is not None:
         return baseline.record
     if baseline.commit is None:

@@ -1,0 +1,65 @@
+"""Small Git Data API steps (refs, blobs, trees) shared by writers that commit without a clone.
+
+`mlci.github.records` uses them; `mlci.github.retrain` has its own copies of the same
+steps, written before this module (kept there to leave that flow untouched).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from mlci.github.client import GitHubClient, is_status
+
+if TYPE_CHECKING:
+    from github.GitTree import GitTree
+    from github.Repository import Repository
+
+
+def ref_sha(client: GitHubClient, repo: Repository, branch: str) -> str | None:
+    """The commit SHA branch `branch` points at, or None when it does not exist."""
+
+    def read() -> str | None:
+        try:
+            return str(repo.get_git_ref(f"heads/{branch}").object.sha)
+        except Exception as error:
+            if is_status(error, 404):
+                return None
+            raise
+
+    return client.call(f"reading branch {branch}", read)
+
+
+def write_tree(
+    client: GitHubClient,
+    repo: Repository,
+    files: Mapping[str, bytes],
+    base_tree: GitTree | None,
+) -> GitTree:
+    """A tree: `base_tree` (None: empty) with `files` put in or replaced.
+
+    UTF-8 text goes inline in the tree request (one request fewer per file); other
+    bytes become blobs first. Blobs and trees are content-addressed, so writing the
+    same ones again creates nothing new and a repeated call is harmless.
+    """
+    from github import InputGitTreeElement
+
+    elements = []
+    for path, content in sorted(files.items()):
+        try:
+            text: str | None = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            elements.append(InputGitTreeElement(path, "100644", "blob", content=text))
+            continue
+        encoded = base64.b64encode(content).decode()
+        blob = client.call(
+            f"uploading {path}", functools.partial(repo.create_git_blob, encoded, "base64")
+        )
+        elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
+    if base_tree is None:
+        return client.call("writing the tree", lambda: repo.create_git_tree(elements))
+    return client.call("writing the tree", lambda: repo.create_git_tree(elements, base_tree))
