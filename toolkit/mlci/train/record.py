@@ -8,6 +8,10 @@ stays cheap; a record read back is checked against `mlci/schemas/run-record.sche
 The JSON starts with `"schema": "mlci.run-record/v2"`. Version 2 added `data_manifest`;
 records of version 1 read with it set to None. Records of the previous release held the
 version as a bare number (`"schema": 2`, last key) and read the same.
+
+`tracking` (optional, written only when set) names the run in a tracking backend:
+`{"mlflow": {"run_id": ..., "uri": ..., "experiment_id": ...}}` (`mlci.tracking`).
+Records without it read with an empty mapping.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class RunRecord:
     runner: dict[str, Any] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     schema: int = SCHEMA_VERSION
+    # Where the run is mirrored: backend name -> its ids ({"mlflow": {"run_id": ...}}).
+    tracking: dict[str, Any] = field(default_factory=dict)
 
     @property
     def commit(self) -> str | None:
@@ -75,6 +81,8 @@ class RunRecord:
         )
         data["errors"] = list(self.errors)
         del data["schema"]  # written first, as a name: "mlci.run-record/v2"
+        if not self.tracking:
+            del data["tracking"]  # optional: records without a backend stay as they were
         return {"schema": f"{SCHEMA_PREFIX}{self.schema}", **data}
 
     @classmethod
@@ -140,6 +148,7 @@ class RunRecord:
             runner=_mapping(data, "runner"),
             errors=tuple(errors),
             schema=schema,
+            tracking=_tracking(data),
         )
 
     def metric_set(self) -> MetricSet:
@@ -171,6 +180,15 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"`{key}`: expected a mapping, found {type_name(value)}")
     return dict(value)
+
+
+def _tracking(data: dict[str, Any]) -> dict[str, Any]:
+    """`tracking`: {backend: {its ids}}, e.g. {"mlflow": {"run_id": "...", "uri": "..."}}."""
+    tracking = _mapping(data, "tracking")
+    for backend, entry in tracking.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"`tracking.{backend}`: expected a mapping, found {type_name(entry)}")
+    return {str(backend): dict(entry) for backend, entry in tracking.items()}
 
 
 def _values(data: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:

@@ -11,9 +11,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlci.config.schema import MlciConfig
 from mlci.gitutil import git_state
@@ -21,6 +22,9 @@ from mlci.metrics.load import load_metrics
 from mlci.train.hashing import digest_path
 from mlci.train.lineage import DataLineage, data_lineage
 from mlci.train.record import RunRecord, record_path, run_folder, save_run
+
+if TYPE_CHECKING:
+    from mlci.tracking.connection import HttpLimits
 
 PLOT_SUFFIXES = (".csv", ".tsv", ".json")
 MAX_PLOT_BYTES = 5 * 2**20
@@ -172,6 +176,34 @@ def run_training(
     if config.train.plots:
         snapshot_plots(root, config.train.plots, run_folder(root, record.id))
     return record
+
+
+@dataclass(frozen=True)
+class TrackedRecord:
+    """A record after it was mirrored to the tracking backend, and what was not logged."""
+
+    record: RunRecord  # with `tracking` set when a backend logged it
+    notes: tuple[str, ...] = ()
+
+
+def track_run(
+    config: MlciConfig, cwd: str | Path, record: RunRecord, *, limits: HttpLimits | None = None
+) -> TrackedRecord:
+    """Log a saved record to MLflow when `tracking.mlflow.uri` is set, then save the record
+    again with its `tracking` entry (the MLflow run id, URI and experiment).
+
+    Runs after `run_training`, so a failure here (an MlciError: ServiceError when the
+    server fails, InputError when MLflow is not installed) leaves the record as written.
+    """
+    if not config.tracking.mlflow.uri:
+        return TrackedRecord(record)
+    from mlci.tracking.mlflow import log_run, tracking_entry
+
+    root = Path(cwd).resolve()
+    run = log_run(config, record, root, limits=limits)
+    tracked = replace(record, tracking={**record.tracking, "mlflow": tracking_entry(run)})
+    save_run(root, tracked)
+    return TrackedRecord(tracked, run.notes)
 
 
 def _runner_facts(root: Path, env: Mapping[str, str] | None) -> dict[str, Any]:
