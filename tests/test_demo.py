@@ -116,3 +116,27 @@ def test_demo_without_the_governance_extra_skips_those_steps_and_says_why(tmp_pa
     report = (tmp_path / "d" / ".mlci" / "outbox" / "comment-report.md").read_text()
     assert "| metrics.json | accuracy | 0.765 | 0.781 | +0.016 |" in report
     assert "Data checks" not in report
+
+
+def test_demo_previews_the_release_a_merge_would_publish(demo_run):
+    import yaml
+
+    target, result = demo_run
+    outbox = target / ".mlci" / "outbox"
+    assert "[11] Previewed the release a merge to main would publish: churn-example@v0.1.0 " in (
+        result.output
+    )
+    assert (
+        f"Release a merge to main would publish: {outbox}/release-churn-example-v0.1.0.md"
+        in result.output
+    )
+    card = (outbox / "release-churn-example-v0.1.0.md").read_text()
+    meta = yaml.safe_load(card.split("---\n")[1])
+    metrics = {m["name"]: m["value"] for m in meta["model-index"][0]["results"][0]["metrics"]}
+    assert metrics["accuracy"] == json.loads((target / "metrics.json").read_text())["accuracy"]
+    assert "## Data checks" in card and "| ✅ pass | `accuracy` | min |" in card
+    plan = json.loads((outbox / "release-churn-example-v0.1.0.json").read_text())
+    assert plan["tag"] == "churn-example@v0.1.0"
+    assert [a["name"] for a in plan["assets"]] == ["model.joblib", "model-card.md"]
+    assert plan["assets"][0]["size"] == (target / "model.joblib").stat().st_size
+    assert git(target, "tag") == ""  # a preview: nothing tagged

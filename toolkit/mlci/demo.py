@@ -2,8 +2,9 @@
 
 Copies the example into a folder, makes it a git repository, trains a baseline on
 `main`, opens a branch that changes a parameter, trains again, validates and compares
-the two, checks the data, runs the drift check on the shifted production sample and
-writes everything mlci would post on GitHub into the dry-run outbox.
+the two, checks the data, runs the drift check on the shifted production sample,
+previews the release a merge would publish (model card and plan) and writes
+everything mlci would post on GitHub into the dry-run outbox.
 
 The core returns a DemoResult; `on_step` is told about each step as it starts so the
 CLI can show progress. Nothing here prints.
@@ -15,6 +16,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlci.config.schema import MlciConfig
 from mlci.errors import UsageError
@@ -45,6 +47,7 @@ class DemoResult:
     failed_gates: tuple[str, ...] = ()
     drift_share: float | None = None
     retrain_needed: bool = False
+    release_card: Path | None = None  # the model card of the release preview, in the outbox
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,46 @@ def _retrain_preview(config: MlciConfig, root: Path, outbox: Outbox, drift: _Dri
     return f"branch {result.branch}; {'; '.join(drift.reasons)}"
 
 
+def _release_preview(
+    config: MlciConfig, root: Path, outbox: Outbox, report: Any
+) -> tuple[Path | None, str]:
+    """What `mlci release` would publish for the candidate once merged: its model card
+    and the release plan (tag, assets with sizes and sha256), in the outbox."""
+    from datetime import datetime, timezone
+
+    from mlci.github.releases import publish_dry_run
+    from mlci.release.card import GateLine
+    from mlci.release.plan import GateSummary, PlanInputs, plan_release
+    from mlci.release.tags import LocalTags
+    from mlci.train.record import load_run
+
+    if not report.gate_passed:
+        return None, "skipped: the gates failed, so nothing would be released"
+    gates = GateSummary(
+        True,
+        report.baseline.description,
+        tuple(GateLine(r.metric, r.rule, r.status, r.message) for r in report.gates.results),
+    )
+    data_check = root / ".mlci" / "data-check.json"
+    inputs = PlanInputs(
+        record=load_run(root, "latest"),
+        gates=gates,
+        tags=LocalTags(root).list_tags(),
+        now=datetime.now(timezone.utc).date().isoformat(),
+        data_check=_json(data_check) if data_check.is_file() else None,
+    )
+    plan = plan_release(config, root, inputs)
+    result = publish_dry_run(plan, outbox)
+    names = ", ".join(a.name for a in plan.assets)
+    return Path(result.outbox[0]), f"{result.tag} with {names} (card and plan in the outbox)"
+
+
+def _json(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def run_demo(
     directory: str | Path,
     *,
@@ -294,6 +337,8 @@ def run_demo(
     step("Checked production data for drift", drift.detail)
     if drift.retrain:
         step("Previewed the retraining pull request", _retrain_preview(config, root, outbox, drift))
+    release_card, release_detail = _release_preview(config, root, outbox, report)
+    step("Previewed the release a merge to main would publish", release_detail)
     return DemoResult(
         directory=root,
         steps=tuple(steps),
@@ -303,4 +348,5 @@ def run_demo(
         failed_gates=failed,
         drift_share=drift.share,
         retrain_needed=drift.retrain,
+        release_card=release_card,
     )

@@ -17,8 +17,8 @@ def demo(directory: str, force: bool, verbose: bool) -> None:
     Copies a small churn-prediction project into DIR (default ./mlci-demo), makes it a
     git repository, trains a baseline on main, opens a branch that changes a
     parameter, trains again, validates the gates, compares the two and writes the
-    pull-request report mlci would post into DIR/.mlci/outbox/. Needs git; never
-    touches GitHub.
+    pull-request report mlci would post, plus the model card and release plan a
+    merge would publish, into DIR/.mlci/outbox/. Needs git; never touches GitHub.
 
     \b
     Example:
@@ -53,6 +53,8 @@ def demo(directory: str, force: bool, verbose: bool) -> None:
     click.echo("")
     click.echo(f"Done in {elapsed:.1f} s. Validation gates {verdict}.")
     click.echo(f"Pull-request report: {result.report_path}")
+    if result.release_card is not None:
+        click.echo(f"Release a merge to main would publish: {result.release_card}")
     click.echo(f"Everything mlci would post on GitHub is in {result.report_path.parent}:")
     for path in result.outbox:
         click.echo(f"  {path.name}")

@@ -68,3 +68,25 @@ def next_version(existing: list[Version], bump: Bump = "patch") -> Version:
     if not existing:
         return Version(*FIRST_VERSION)
     return max(existing).bump(bump)
+
+
+# GTO's unassignment tag: `<model>#<stage>!#<n>` takes the stage away from a version.
+UNASSIGN_TAG_RE = re.compile(rf"^(?P<model>{_NAME})#(?P<stage>{_NAME})!#(?P<counter>\d+)$")
+
+
+def unassign_tag(model: str, stage: str, counter: int) -> str:
+    return f"{model}#{stage}!#{counter}"
+
+
+def parse_version_tag(tag: str) -> tuple[str, Version] | None:
+    """(model, version) of a version tag `<model>@v<semver>`, or None for any other name."""
+    match = VERSION_TAG_RE.match(tag)
+    if not match or match["counter"] is not None:
+        return None
+    version = Version.parse(match["version"])
+    return (match["model"], version) if version else None
+
+
+def parse_version_spec(spec: str) -> tuple[str, Version] | None:
+    """What `mlci promote` / `mlci releases show` accept: exactly `<model>@v<semver>`."""
+    return parse_version_tag(spec.strip())
