@@ -1,6 +1,7 @@
 """`mlci demo` end to end: a real copy, real git, real training, a real report."""
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -45,7 +46,7 @@ def test_demo_history_is_a_real_repository(demo_run):
 def test_demo_outbox_holds_the_report_with_a_metric_table(demo_run):
     target, _ = demo_run
     report = (target / ".mlci" / "outbox" / "comment-report.md").read_text()
-    assert "| Path | Metric | main | HEAD | Change |" in report
+    assert re.search(r"\| Path \| Metric \| main \([0-9a-f]{7}\) \| HEAD \| Change \|", report)
     assert "| metrics.json | accuracy | 0.765 | 0.781 | +0.016 |" in report
     assert "| params.yaml | model.max_depth | 4 | 8 |" in report
 

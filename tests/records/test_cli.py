@@ -229,15 +229,6 @@ def test_baseline_show_json_names_the_ancestor_and_its_distance(fake, env, proje
     )
 
 
-def _report_takes_a_base_name() -> bool:
-    from mlci.cli.report_cmd import _names_base
-
-    return _names_base()
-
-
-@pytest.mark.skipif(
-    not _report_takes_a_base_name(), reason="mlci.report.build_report has no base_name yet"
-)
 def test_report_names_a_sha_base_by_its_branch(fake, env, project) -> None:
     main_commit = train(env)
     run(env, "baseline", "publish", "--json", "publish.json")

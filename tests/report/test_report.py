@@ -99,7 +99,10 @@ def test_report_against_committed_base(project: Path) -> None:
     report = build_report(parse_config(CONFIG), project, "main")
     text = report.markdown
     assert not report.gate_passed
-    assert text.splitlines()[0] == "## ❌ Gates failed: `loss` · 0 better, 2 worse than `main`"
+    first = text.splitlines()[0]
+    assert re.fullmatch(
+        r"## ❌ Gates failed: `loss` · 0 better, 2 worse than main \([0-9a-f]{7}\)", first
+    )
     assert "baseline: `metrics.json` committed at `main` (" in text
     assert "| metrics.json | loss | 0.4 | 0.45 | +0.05 | +12.50% | 🔴 worse |" in text
     assert "| params.yaml | model.depth | 4 | 6 |" in text
@@ -107,13 +110,14 @@ def test_report_against_committed_base(project: Path) -> None:
     assert "| **yes** | 6 (+2) | 30 |" in text  # confusion matrix cell with its change
     tables = gfm_tables(text)
     assert len(tables) >= 6
+    base = f"main ({report.baseline.commit[:7]})"  # the base by branch and short SHA
     assert tables[1] == [  # the metrics, cell by cell
-        ["Path", "Metric", "main", "HEAD", "Change", "Change %", ""],
+        ["Path", "Metric", base, "HEAD", "Change", "Change %", ""],
         ["metrics.json", "acc", "0.85", "0.82", "-0.03", "-3.53%", "🔴 worse"],
         ["metrics.json", "loss", "0.4", "0.45", "+0.05", "+12.50%", "🔴 worse"],
     ]
     assert tables[2] == [
-        ["Path", "Param", "main", "HEAD"],
+        ["Path", "Param", base, "HEAD"],
         ["params.yaml", "model.depth", "4", "6"],
     ]
     data = report.to_dict()

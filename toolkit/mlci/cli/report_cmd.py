@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from mlci.cli._options import config_option
@@ -111,8 +109,6 @@ def report(
             None, event.repository or None, False, dry_run_option="leave out --post"
         )
     base = base_ref or event.base_ref or config.github.default_branch
-    # `base_name` reaches the resolver once build_report forwards it (see mlci.report.build).
-    naming: dict[str, Any] = {"base_name": base_name} if base_name and _names_base() else {}
     links = ReportLinks(
         run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
     )
@@ -124,7 +120,7 @@ def report(
         links=links,
         data_check=data_check,
         max_chars=max_chars,
-        **naming,
+        base_name=base_name,
     )
     contents = {
         "report.md": result.full_markdown,
@@ -148,15 +144,6 @@ def report(
     runtime.set_outputs(
         {"report-path": (out / "report.md").as_posix(), "gate-passed": result.gate_passed}
     )
-
-
-def _names_base() -> bool:
-    """Whether build_report takes `base_name` (the option is ignored until it does)."""
-    import inspect
-
-    from mlci.report import build_report
-
-    return "base_name" in inspect.signature(build_report).parameters
 
 
 def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untyped-def]

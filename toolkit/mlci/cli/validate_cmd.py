@@ -63,15 +63,13 @@ def validate(
     from mlci.gha import ActionsRuntime
     from mlci.metrics.load import load_metrics
     from mlci.metrics.render import json_value
-    from mlci.validate.baseline import resolve_baseline
-    from mlci.validate.run import Validation, check_gates
+    from mlci.validate.run import validate as run_validation
 
     config = load_config(config_path)
     metrics = [Path.cwd() / path for path in config.train.metrics]
     printing = prepare_outputs([("--json", json_out)], [config_path, baseline_file, *metrics])
     head = load_metrics(config.train.metrics, Path.cwd())
-    found = resolve_baseline(config, Path.cwd(), base_ref, baseline_file, base_name=base_name)
-    result = Validation(check_gates(config, head, found), head, found)
+    result = run_validation(config, Path.cwd(), base_ref, baseline_file, head, base_name=base_name)
     problem = result.head_problem(config)
     if problem is not None:
         raise InputError(*problem)

@@ -64,6 +64,9 @@ class Report:
                 "description": self.baseline.description,
                 "ref": self.baseline.ref,
                 "commit": self.baseline.commit,
+                "label": self.baseline.label,  # "main (3f2a1b2)": the base as the report names it
+                "branch": self.baseline.branch,  # the records branch, when the record came from it
+                "distance": self.baseline.distance,  # commits between the base and its record
                 "problem": self.baseline.problem,  # why it is unusable; None when usable
             },
             "gates": [
@@ -117,7 +120,7 @@ def report_from_parts(
     """
     base_record = base_record or baseline.record
     links = links or ReportLinks()
-    base_label = baseline.ref or ("baseline" if baseline.found else "base")
+    base_label = baseline.label
     metrics = diff_metrics(
         _relabel(baseline.metrics, base_label), _relabel(head_metrics, HEAD_LABEL), config.metrics
     )
@@ -193,6 +196,7 @@ def build_report(
     sections: Sequence[ReportSection] = (),
     data_check: str | Path | None = None,
     max_chars: int = GITHUB_COMMENT_LIMIT,
+    base_name: str | None = None,
 ) -> Report:
     """The report for the work tree in `cwd` against `base_ref` (or `baseline_file`).
 
@@ -201,12 +205,12 @@ def build_report(
     usable metrics gives a report without comparison that says why, and gates that
     need a baseline fail as invalid unless they set `allow_missing_baseline`. `data_check`
     is the JSON file `mlci data check --json` wrote (relative to `cwd`); its results
-    become the "Data checks" section.
+    become the "Data checks" section. `base_name` names a base given as a SHA ("main").
     """
     root = Path(cwd)
     head_metrics = load_metrics(config.train.metrics, root)
     head_params = load_params([config.train.params] if config.train.params else [], root)
-    baseline = resolve_baseline(config, root, base_ref, baseline_file)
+    baseline = resolve_baseline(config, root, base_ref, baseline_file, base_name=base_name)
     plot_dir = run_folder(root, baseline.record.id) if baseline.record is not None else None
     if plot_dir is not None and not plot_dir.is_dir():
         plot_dir = None

@@ -33,7 +33,7 @@ def headline(gates: GateReport, metrics: MetricsDiff, baseline: Baseline) -> str
         verdict = f"❌ Gates failed: {failed}"
     if baseline.found:
         better, worse = metrics.count("better"), metrics.count("worse")
-        verdict += f" · {better} better, {worse} worse than `{baseline.ref or 'baseline'}`"
+        verdict += f" · {better} better, {worse} worse than {baseline.label}"
     return f"## {verdict}"
 
 

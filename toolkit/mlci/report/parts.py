@@ -52,4 +52,4 @@ class ReportInputs:
 
     @property
     def base_label(self) -> str:
-        return self.baseline.ref or "base"
+        return self.baseline.label

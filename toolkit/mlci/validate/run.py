@@ -70,7 +70,13 @@ def validate(
     base_ref: str | None = None,
     baseline_file: str | None = None,
     head: MetricSet | None = None,
+    *,
+    base_name: str | None = None,
 ) -> Validation:
+    """Gates of `config` on the head metrics against the one resolver's baseline.
+
+    `base_name` names a base given as a commit SHA (the PR's base branch), for the text.
+    """
     head = head if head is not None else load_metrics(config.train.metrics, cwd)
-    baseline = resolve_baseline(config, cwd, base_ref, baseline_file)
+    baseline = resolve_baseline(config, cwd, base_ref, baseline_file, base_name=base_name)
     return Validation(check_gates(config, head, baseline), head, baseline)
