@@ -257,3 +257,29 @@ def test_metrics_diff_at_a_sha_says_where_the_base_came_from(fake, env, project)
     # Explicit PATHS are not what the records hold: read them as committed.
     other = run(env, "metrics", "diff", "metrics.json", "--base", "main")
     assert "from branch" not in other.output
+
+
+def test_a_fresh_checkout_overlays_the_base_plots_from_the_records_branch(
+    fake, env, project
+) -> None:
+    """CI checks out the PR with no `.mlci/runs` of main: the base side of a plot comes
+    from the plot data published with main's record."""
+    import shutil
+
+    train(env)
+    published = run(env, "baseline", "publish", "--json", "publish.json")
+    assert published.exit_code == 0, published.output
+    paths = json.loads((project / "publish.json").read_text())["paths"]
+    assert any(p.endswith("/plots/loss.csv") for p in paths), paths
+    _branch_from_the_fake(fake, project, paths)
+    shutil.rmtree(project / ".mlci")  # main's run folder is gone, as in a fresh checkout
+    git(project, "checkout", "-qb", "feature")
+    (project / "params.yaml").write_text("depth: 6\n")
+    git(project, "commit", "-qam", "deeper")
+    train(env)
+    report = run(env, "report", "--base", "main", "--no-html")
+    assert report.exit_code == 0, report.output
+    markdown = (project / ".mlci" / "report" / "report.md").read_text()
+    assert f"from branch {BRANCH}" in markdown
+    chart = markdown[markdown.index("xychart-beta") :]
+    assert "0.46" in chart and "0.44" in chart  # main's last loss beside the PR's

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from mlci.documents import parse_json_text
 from mlci.errors import InputError
-from mlci.gitutil import GitError, run_git
-from mlci.records.layout import RECORDS_DIR
+from mlci.gitutil import GitError, run_git, show_file
+from mlci.records.layout import RECORDS_DIR, record_folder
 from mlci.train.record import RunRecord, parse_run
 
 _ENTRY = re.compile(rf"^\d+ blob ([0-9a-f]{{40}})\t{RECORDS_DIR}/([0-9a-f]{{40}})\.json$")
@@ -199,3 +199,33 @@ def find_record(
 ) -> FoundRecord | None:
     """The record of `commit` or its nearest ancestor on `branch`, or None (see module)."""
     return search_records(root, branch, commit, max_distance, fetch=fetch).found
+
+
+def extract_record_folder(root: Path, branch: str, commit: str, target: Path) -> bool:
+    """Copy `records/<commit>/` of the records branch (the record's plot data) to `target`.
+
+    The report overlays the base's plots from it, as it does from a local run folder.
+    False when the branch or the folder is not there (nothing is written then).
+    """
+    from mlci.output import write_file
+
+    where = records_branch(Path(root), branch, fetch=False)
+    if where.ref is None:
+        return False
+    prefix = f"{record_folder(commit)}/"
+    try:
+        names = run_git(root, "ls-tree", "-r", "--name-only", where.ref, prefix).splitlines()
+    except GitError:
+        return False
+    written = False
+    for name in names:
+        relative = name[len(prefix) :]
+        if not name.startswith(prefix) or ".." in Path(relative).parts:
+            continue
+        try:
+            content = show_file(root, where.ref, name)
+        except GitError:
+            continue
+        write_file(target / relative, content)
+        written = True
+    return written

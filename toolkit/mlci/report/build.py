@@ -186,6 +186,24 @@ def report_from_parts(
     )
 
 
+def _plots(config: MlciConfig, root: Path, baseline: Baseline) -> tuple[PlotPair, ...]:
+    """The plots with their base side: from the base record's local copy of its plot data,
+    else from the records branch's copy of it, else from the files committed at the base."""
+    import tempfile
+
+    from mlci.records.branch import extract_record_folder
+
+    record = baseline.record
+    plot_dir = run_folder(root, record.id) if record is not None else None
+    if plot_dir is not None and plot_dir.is_dir():
+        return load_plots(config.train.plots, root, baseline.commit, plot_dir)
+    if baseline.source == "records-branch" and baseline.branch and record and record.commit:
+        with tempfile.TemporaryDirectory(prefix="mlci-base-plots-") as folder:
+            if extract_record_folder(root, baseline.branch, record.commit, Path(folder)):
+                return load_plots(config.train.plots, root, None, folder)
+    return load_plots(config.train.plots, root, baseline.commit, None)
+
+
 def build_report(
     config: MlciConfig,
     cwd: str | Path,
@@ -211,10 +229,7 @@ def build_report(
     head_metrics = load_metrics(config.train.metrics, root)
     head_params = load_params([config.train.params] if config.train.params else [], root)
     baseline = resolve_baseline(config, root, base_ref, baseline_file, base_name=base_name)
-    plot_dir = run_folder(root, baseline.record.id) if baseline.record is not None else None
-    if plot_dir is not None and not plot_dir.is_dir():
-        plot_dir = None
-    plots = load_plots(config.train.plots, root, baseline.commit, plot_dir)
+    plots = _plots(config, root, baseline)
     commit = git_state(root).commit
     head_record = find_run_for_commit(root, commit) if commit else None
     manifest: Manifest | None
