@@ -121,12 +121,28 @@ def test_publish_sets_outputs_and_a_second_publish_is_unchanged(fake, env, proje
 
 def test_failed_gates_in_the_validation_exit_1_and_publish_nothing(fake, env, project) -> None:
     train(env)
-    (project / "validation.json").write_text(
-        json.dumps({"passed": False, "results": [{"metric": "acc", "status": "fail"}]})
-    )
+    lenient = CONFIG.replace("max_drop: 0.01", "max_drop: 0.01, allow_missing_baseline: true")
+    (project / "mlci.yaml").write_text(lenient.replace("min: 0.5", "min: 0.9"))
+    validated = run(env, "validate", "--json", "validation.json")
+    assert validated.exit_code == 1, validated.output
     result = run(env, "baseline", "publish", "--validation", "validation.json")
     assert result.exit_code == 1
     assert "validation.json: the gates failed: acc, so this run is no baseline" in result.output
+    assert f"refs/heads/{BRANCH}" not in fake.state.data["repos"][REPO]["refs"]
+
+
+def test_a_validation_of_another_commit_exits_2(fake, env, project) -> None:
+    train(env)
+    lenient = CONFIG.replace("max_drop: 0.01", "max_drop: 0.01, allow_missing_baseline: true")
+    (project / "mlci.yaml").write_text(lenient)
+    validated = run(env, "validate", "--json", "validation.json")
+    assert validated.exit_code == 0, validated.output
+    data = json.loads((project / "validation.json").read_text())
+    assert data["commit"] == git(project, "rev-parse", "HEAD").strip()
+    (project / "validation.json").write_text(json.dumps({**data, "commit": "f" * 40}))
+    result = run(env, "baseline", "publish", "--validation", "validation.json")
+    assert result.exit_code == 2
+    assert "validation.json: validates commit fffffff, but the run record is of" in result.output
     assert f"refs/heads/{BRANCH}" not in fake.state.data["repos"][REPO]["refs"]
 
 

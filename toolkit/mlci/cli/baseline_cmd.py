@@ -23,25 +23,15 @@ def baseline() -> None:
     """
 
 
-def _check_validation(path: str) -> None:
+def _check_validation(path: str, commit: str | None) -> None:
     """Refuse to publish what `mlci validate --json PATH` judged failed (exit 1)."""
-    from mlci.documents import read_document
-    from mlci.errors import GateFailed, InputError
-    from mlci.output import remember_input
+    from mlci.errors import GateFailed
+    from mlci.validate.outcome import read_validation
 
-    remember_input(path)
-    hint = "pass the file `mlci validate --json FILE` wrote"
-    data = read_document(path, unreadable="not a readable validation result", hint=hint)
-    passed = data.get("passed") if isinstance(data, dict) else None
-    if not isinstance(passed, bool):
-        raise InputError(f"{path}: `passed` is missing or not true/false", hint)
-    if not passed:
-        failed = [
-            str(r.get("metric"))
-            for r in data.get("results") or []
-            if isinstance(r, dict) and r.get("status") == "fail"
-        ]
-        which = f": {', '.join(dict.fromkeys(failed))}" if failed else ""
+    outcome = read_validation(path, commit=commit)
+    if not outcome.passed:
+        failed = outcome.failed_metrics
+        which = f": {', '.join(failed)}" if failed else ""
         raise GateFailed(
             f"{path}: the gates failed{which}, so this run is no baseline",
             "nothing was published; fix the model or validate.gates in mlci.yaml",
@@ -109,7 +99,7 @@ def publish(
     record = load_run(root, run_ref)
     prepare_outputs([("--json", json_out)], [config_path, validation_file])
     if validation_file:
-        _check_validation(validation_file)
+        _check_validation(validation_file, record.commit)
     source = record_path(root, record.id).relative_to(root).as_posix()
     commit = check_publishable(record, source)
     publishing = record_files(root, record, config.train.plots)

@@ -151,7 +151,7 @@ def release(
     record = load_run(root, run_ref)
     require_trained(record)
     gates = (
-        gates_from_validation(Path(validation))
+        gates_from_validation(Path(validation), record.commit)
         if validation
         else gates_from_record(config, root, record)
     )

@@ -61,6 +61,7 @@ def validate(
     from mlci.config import load_config
     from mlci.errors import GateFailed, InputError
     from mlci.gha import ActionsRuntime
+    from mlci.gitutil import git_state
     from mlci.metrics.load import load_metrics
     from mlci.metrics.render import json_value
     from mlci.validate.run import validate as run_validation
@@ -83,6 +84,7 @@ def validate(
         "schema": schema_name("validation"),
         "passed": result.passed,
         "baseline": result.baseline.description,
+        "commit": git_state(Path.cwd()).commit,  # what later steps check it against
         "errors": list(dict.fromkeys(result.errors.values())),
         "results": [
             {**asdict(r), "value": json_value(r.value), "baseline": json_value(r.baseline)}

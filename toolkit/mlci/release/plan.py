@@ -113,18 +113,13 @@ class ReleasePlan:
 
 
 # -- gates ---------------------------------------------------------------------------------
-def gates_from_validation(path: Path) -> GateSummary:
-    """The outcome `mlci validate --json FILE` wrote."""
-    from mlci.documents import read_document
-    from mlci.resultschema import validate_document
+def gates_from_validation(path: Path, commit: str | None = None) -> GateSummary:
+    """The outcome `mlci validate --json FILE` wrote (of `commit`, when it names one)."""
+    from mlci.validate.outcome import read_validation
 
-    hint = "pass the file `mlci validate --json FILE` wrote"
-    data = read_document(path, unreadable="not a readable validation result", hint=hint)
-    validate_document(data, "validation", str(path))
-    results = tuple(
-        GateLine(r["metric"], r["rule"], r["status"], r["message"]) for r in data["results"]
-    )
-    return GateSummary(bool(data["passed"]), f"{data['baseline']} (from {path.name})", results)
+    outcome = read_validation(path, commit=commit)
+    results = tuple(GateLine(r.metric, r.rule, r.status, r.message) for r in outcome.results)
+    return GateSummary(outcome.passed, f"{outcome.baseline} (from {path.name})", results)
 
 
 def gates_from_record(config: MlciConfig, root: Path, record: RunRecord) -> GateSummary:
