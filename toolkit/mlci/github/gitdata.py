@@ -1,7 +1,7 @@
 """Small Git Data API steps (refs, blobs, trees) shared by writers that commit without a clone.
 
-`mlci.github.records` uses them; `mlci.github.retrain` has its own copies of the same
-steps, written before this module (kept there to leave that flow untouched).
+Used by `mlci.github.records` (the records branch) and `mlci.github.retrain` (the
+retraining branch).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from mlci.github.client import GitHubClient, is_status
 from mlci.github.comments import upsert_comment
 from mlci.github.errors import GitHubServiceError
+from mlci.github.gitdata import ref_sha, write_tree
 from mlci.gitutil import branch_problem
 from mlci.markdown import GITHUB_COMMENT_LIMIT, cap_markdown
 
@@ -192,7 +193,7 @@ def _attempt(
     fingerprint: str,
 ) -> RetrainResult | None:
     """One read-decide-write pass; None when another mlci run moved the branch under us."""
-    base_sha = _ref_sha(client, repo, base)
+    base_sha = ref_sha(client, repo, base)
     if base_sha is None:
         from mlci.errors import InputError
 
@@ -200,7 +201,7 @@ def _attempt(
             f"--base: branch '{base}' does not exist in {client.repository}",
             "pass --base with an existing branch (usually the default branch)",
         )
-    tip_sha = _ref_sha(client, repo, request.branch)
+    tip_sha = ref_sha(client, repo, request.branch)
     pr = _find_pr(client, repo, request.branch, base)
     previous: int | None = None
     if pr is None:
@@ -256,7 +257,7 @@ def _attempt(
                 f"creating branch {request.branch}",
                 lambda: repo.create_git_ref(ref_name, new_sha),
                 safe=False,
-                lookup=lambda: _ref_sha(client, repo, request.branch) == new_sha or None,
+                lookup=lambda: ref_sha(client, repo, request.branch) == new_sha or None,
             )
         except GitHubServiceError as error:
             if error.status != 422:
@@ -266,7 +267,7 @@ def _attempt(
     elif rebuild:
         # GitHub's forced ref update takes no expected old value: look right before it,
         # so that only a branch still holding the mlci commits we checked is replaced.
-        if _ref_sha(client, repo, request.branch) != tip_sha:
+        if ref_sha(client, repo, request.branch) != tip_sha:
             return None
 
         def force() -> None:
@@ -288,7 +289,7 @@ def _attempt(
             if error.status != 422:
                 raise
             # Not a fast-forward any more: someone pushed since we looked.
-            moved = _ref_sha(client, repo, request.branch) or new_sha
+            moved = ref_sha(client, repo, request.branch) or new_sha
             tip = client.call("reading the branch tip", lambda: repo.get_git_commit(moved))
             if is_ours(tip):
                 return None  # another mlci run, not a person: start over on its commit
@@ -415,18 +416,6 @@ def _dry_run(
     )
 
 
-def _ref_sha(client: GitHubClient, repo: Repository, branch: str) -> str | None:
-    def read() -> str | None:
-        try:
-            return str(repo.get_git_ref(f"heads/{branch}").object.sha)
-        except Exception as error:
-            if is_status(error, 404):
-                return None
-            raise
-
-    return client.call(f"reading branch {branch}", read)
-
-
 def _find_pr(client: GitHubClient, repo: Repository, branch: str, base: str) -> PullRequest | None:
     head = f"{client.owner}:{branch}"
     return client.call(
@@ -452,31 +441,11 @@ def _commit_files(
     client: GitHubClient, repo: Repository, request: RetrainRequest, parent: GitCommit
 ) -> str:
     """A commit on `parent` with the files; `parent.sha` itself when nothing changes."""
-    import base64
-
-    from github import InputGitTreeElement
-
-    elements = []
-    for path, content in sorted(request.files.items()):
-        if isinstance(content, str):
-            text: str | None = content
-        else:
-            try:
-                text = content.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-        if text is not None:  # text goes inline in the tree: one request fewer per file
-            elements.append(InputGitTreeElement(path, "100644", "blob", content=text))
-            continue
-        data = content if isinstance(content, bytes) else b""
-        # Blobs are content-addressed: sending one twice creates nothing new.
-        encoded = base64.b64encode(data).decode()
-        blob = client.call(
-            f"uploading {path}",
-            functools.partial(repo.create_git_blob, encoded, "base64"),
-        )
-        elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
-    tree = client.call("writing the tree", lambda: repo.create_git_tree(elements, parent.tree))
+    files = {
+        path: content.encode("utf-8") if isinstance(content, str) else content
+        for path, content in request.files.items()
+    }
+    tree = write_tree(client, repo, files, parent.tree)
     if tree.sha == parent.tree.sha:
         return str(parent.sha)
     message = f"{request.commit_message.rstrip()}\n\n{TRAILER}\n"
