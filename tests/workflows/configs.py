@@ -75,6 +75,41 @@ data:
     rows: {min: 10}
 """
 
+# The whole merge loop: extra release files, a drift profile, a deploy job gated by an
+# environment, promotion to a stage, on a pinned GitHub-hosted build runner.
+DEPLOY = """\
+project: shipped
+build: {runner: [ubuntu-24.04]}
+train:
+  model: models/model.onnx
+  metrics: [metrics.json, eval/scores.json]
+data:
+  reference: data/reference.csv
+  profile: data/reference.profile.json
+release:
+  model: churn/model
+  files: [models/tokenizer.json]
+  stages: [staging, prod]
+deploy:
+  environment: production
+  command: |
+    python deploy.py --model "$MLCI_MODEL_PATH"
+    echo "deployed $MLCI_MODEL_TAG"
+  stage: prod
+"""
+
+# Deploying without promoting, with attestation off (a private repository without
+# GitHub Enterprise Cloud) and no model file at all.
+DEPLOY_NO_STAGE = """\
+project: private
+train: {model: null}
+release: {attest: false}
+deploy:
+  environment: "prod east"
+  command: ./deploy.sh
+  stage: null
+"""
+
 # Refused by `mlci generate`: mlci-ci.yml runs on pull_request, which a fork controls.
 SELF_HOSTED_BUILD = """\
 project: refused
@@ -89,6 +124,8 @@ MATRIX = {
     "pinned": PINNED,
     "forks-never": FORKS_NEVER,
     "custom-fork-label": CUSTOM_FORK_LABEL,
+    "deploy": DEPLOY,
+    "deploy-no-stage": DEPLOY_NO_STAGE,
 }
 
 # The embedded example: data checks, a drift check and GPU labels together.

@@ -104,3 +104,44 @@ def test_report_post_true_spelling_posts(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert words == ["report", "--out", "r", "--post"]
+
+
+RELEASE_ENV = {"MLCI_RUN": "", "MLCI_VALIDATION": "", "MLCI_JSON": "", "MLCI_BUMP": "patch"}
+
+
+def test_release_passes_only_the_inputs_given(tmp_path: Path) -> None:
+    result, words = run_action(tmp_path, "release", RELEASE_ENV)
+    assert result.returncode == 0, result.stderr
+    assert words == ["release", "--bump", "patch"]
+    given = {
+        **RELEASE_ENV,
+        "MLCI_RUN": "20261201T000000Z-abc",
+        "MLCI_VALIDATION": "validation.json",
+        "MLCI_JSON": "release.json",
+        "MLCI_BUMP": "minor",
+    }
+    result, words = run_action(tmp_path, "release", given)
+    assert result.returncode == 0, result.stderr
+    assert words == [
+        *("release", "--bump", "minor", "--run", "20261201T000000Z-abc"),
+        *("--validation", "validation.json", "--json", "release.json"),
+    ]
+
+
+@pytest.mark.parametrize("bump", ["", "Patch", "minor; rm -rf ."])
+def test_release_refuses_a_bump_that_is_not_a_part_of_the_version(
+    tmp_path: Path, bump: str
+) -> None:
+    result, words = run_action(tmp_path, "release", {**RELEASE_ENV, "MLCI_BUMP": bump})
+    assert result.returncode == 2
+    assert result.stdout.strip() == (
+        f"::error::input bump: expected patch, minor or major, got '{bump}'"
+    )
+    assert words == []
+
+
+def test_release_outputs_are_the_commands_outputs() -> None:
+    meta = yaml.safe_load((REPO_ROOT / "actions" / "release" / "action.yml").read_text())
+    assert meta["inputs"]["token"]["required"] is True
+    for name in ("tag", "version", "model-path", "created"):
+        assert meta["outputs"][name]["value"] == f"${{{{ steps.mlci.outputs.{name} }}}}"

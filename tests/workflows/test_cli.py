@@ -13,6 +13,7 @@ WORKFLOWS = [
     ".github/workflows/mlci-ci.yml",
     ".github/workflows/mlci-train.yml",
     ".github/workflows/mlci-report.yml",
+    ".github/workflows/mlci-release.yml",
 ]
 
 
@@ -119,7 +120,7 @@ def test_generate_check_prints_a_diff_and_exits_1(repo: Path) -> None:
     assert invoke("init").exit_code == 0
     clean = invoke("generate", "--check")
     assert clean.exit_code == 0
-    assert clean.output == "5 generated file(s) match mlci.yaml\n"
+    assert clean.output == "6 generated file(s) match mlci.yaml\n"
     ci = repo / ".github/workflows/mlci-ci.yml"
     ci.write_text(ci.read_text().replace("pytest -q", "pytest -x"))
     stale = invoke("generate", "--check")

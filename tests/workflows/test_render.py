@@ -28,6 +28,7 @@ def test_minimal_config_has_no_drift_workflow() -> None:
     assert sorted(rendered(MINIMAL)) == [
         ".github/actionlint.yaml",
         ".github/workflows/mlci-ci.yml",
+        ".github/workflows/mlci-release.yml",
         ".github/workflows/mlci-report.yml",
         ".github/workflows/mlci-train.yml",
         ".github/zizmor.yml",
@@ -133,3 +134,62 @@ def test_report_workflow_never_checks_out_code() -> None:
     report = rendered(MINIMAL)[".github/workflows/mlci-report.yml"]
     assert "checkout" not in report
     assert "workflow_run:" in report
+
+
+def test_the_release_workflow_carries_every_file_the_later_jobs_need() -> None:
+    from tests.workflows.configs import DEPLOY
+
+    release = workflow(DEPLOY, "mlci-release.yml")
+    train = release["jobs"]["train"]
+    upload = next(s for s in train["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"].splitlines() == [
+        ".mlci/runs",
+        "validation.json",
+        "models/model.onnx",
+        "models/tokenizer.json",
+        "metrics.json",
+        "eval/scores.json",
+        "plots",
+        "data/reference.profile.json",
+    ]
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert train["runs-on"] == ["self-hosted", "linux", "x64", "gpu"]
+    assert [s["name"] for s in train["steps"]][-3:] == [
+        "validate",
+        "upload the run, the model and its files",
+        "clean the workspace",
+    ]
+    validate = next(s for s in train["steps"] if s.get("name") == "validate")
+    assert "args=(--json validation.json)" in validate["run"]
+    assert train["outputs"] == {"gate-passed": "${{ steps.validate.outputs.gate-passed }}"}
+    # The publish job runs no project code: no install step.
+    publish = [s["name"] for s in release["jobs"]["publish"]["steps"]]
+    assert "install the project" not in publish
+    assert publish[-1] == "attest the model's provenance"
+    assert release["jobs"]["promote"]["name"] == "promote to prod"
+    assert release["jobs"]["deploy"]["runs-on"] == ["ubuntu-24.04"]
+    assert (
+        "# push the stage tag churn/model#prod#<n>"
+        in rendered(DEPLOY)[".github/workflows/mlci-release.yml"]
+    )
+
+
+def test_no_model_file_means_no_attestation_and_no_deploy_without_environment() -> None:
+    release = workflow("project: tiny\ntrain: {model: null}\n", "mlci-release.yml")
+    publish = release["jobs"]["publish"]
+    assert publish["permissions"] == {"contents": "write"}
+    assert not any("attest" in s.get("uses", "") for s in publish["steps"])
+    assert set(release["jobs"]) == {"train", "publish"}
+    off = workflow("project: tiny\nrelease: {attest: false}\n", "mlci-release.yml")
+    assert off["jobs"]["publish"]["permissions"] == {"contents": "write"}
+
+
+def test_the_training_workflow_names_the_base_branch_and_leaves_pushes_alone() -> None:
+    train = workflow(MINIMAL, "mlci-train.yml")
+    assert "push" not in train[True]
+    job = train["jobs"]["train"]
+    assert job["env"]["MLCI_BASE"] == "${{ github.event.pull_request.base.sha || '' }}"
+    assert job["env"]["MLCI_BASE_BRANCH"] == "${{ github.event.pull_request.base.ref || '' }}"
+    for name in ("validate", "report"):
+        step = next(s for s in job["steps"] if s.get("name") == name)
+        assert step["with"]["base-branch"] == "${{ env.MLCI_BASE_BRANCH }}", name

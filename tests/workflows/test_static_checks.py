@@ -60,7 +60,7 @@ def test_workflow_schema(rendered_matrix: dict[str, Path]) -> None:
 
 def test_action_schema_and_zizmor() -> None:
     files = [str(p) for p in ACTION_FILES]
-    assert len(files) == 8
+    assert len(files) == 9
     schema = run(
         [require_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", *files],
         REPO_ROOT,

@@ -8,6 +8,9 @@
   of `github.fork_label`.
 - Every job that holds a write token runs on `ubuntu-latest`, whatever mlci.yaml says.
 - Every workflow starts from `permissions: {}` (or read-only).
+- The release workflow (the merge loop) starts only from pushes to the default branch
+  and manual runs; its GPU job reads only; the write, attestation and deploy jobs are
+  GitHub-hosted, with the attestation permissions in the publish job alone.
 
 The `if:` conditions are evaluated, for a set of events, by a small evaluator of
 GitHub's expression language (the subset the templates use).
@@ -26,6 +29,8 @@ from click.testing import CliRunner
 from tests.workflows.configs import (
     CUSTOM_FORK_LABEL,
     CUSTOM_SCHEDULE,
+    DEPLOY,
+    DEPLOY_NO_STAGE,
     FORKS_NEVER,
     GPU_LABELS,
     MATRIX,
@@ -58,6 +63,8 @@ CONFIGS = {
     "forks-never": FORKS_NEVER,
     "no-gpu": MATRIX["no-gpu"],
     "example": MATRIX["example"],
+    "deploy": DEPLOY,
+    "deploy-no-stage": DEPLOY_NO_STAGE,
 }
 
 
@@ -331,14 +338,14 @@ def test_gpu_training_runs_from_the_default_branch_definition(name: str) -> None
     config = parse_config(CONFIGS[name])
     train = workflows(CONFIGS[name])["mlci-train.yml"]
     on = train[True]
-    assert set(on) == {"pull_request_target", "push", "workflow_dispatch"}
+    # Pushes to the default branch train in mlci-release.yml.
+    assert set(on) == {"pull_request_target", "workflow_dispatch"}
     assert set(on["pull_request_target"]["types"]) == {
         "opened",
         "synchronize",
         "reopened",
         "labeled",
     }
-    assert on["push"]["branches"] == [config.github.default_branch]
     assert "train" in training_jobs(config, train)
 
 
@@ -387,8 +394,7 @@ def test_fork_code_runs_only_for_the_labeled_event_of_the_fork_label(name: str) 
             if runs:
                 ref = checkout_steps(job)[0]["with"]["ref"]
                 assert evaluate(ref, {"github": github}) == HEAD_SHA
-        for trusted in ("push", "workflow_dispatch"):
-            assert condition(job, other_event(trusted)), f"{job_name} on {trusted}"
+        assert condition(job, other_event("workflow_dispatch")), f"{job_name} on dispatch"
 
 
 @pytest.mark.parametrize("name", ["default", "custom-fork-label", "forks-never"])
@@ -475,3 +481,145 @@ def test_every_silenced_zizmor_finding_is_justified() -> None:
     section = readme.split("### Pull requests from forks", 1)[1].split("\n### ", 1)[0]
     for rule in ignores:
         assert f"`{rule}`" in section, f"README: justify zizmor's {rule}"
+
+
+# --- (e) the merge loop: mlci-release.yml ----------------------------------------------------
+
+
+def release_workflow(name: str) -> dict[Any, Any]:
+    return workflows(CONFIGS[name])["mlci-release.yml"]
+
+
+def every_step(workflow: dict[Any, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(n, step) for n, job in workflow["jobs"].items() for step in job["steps"]]
+
+
+def push_event(ref: str, before: str = "e" * 40) -> dict[str, Any]:
+    return {"event_name": "push", "ref": ref, "repository": REPOSITORY, "event": {"before": before}}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_releases_start_only_from_pushes_to_the_default_branch_and_manual_runs(name: str) -> None:
+    config = parse_config(CONFIGS[name])
+    release = release_workflow(name)
+    on = release[True]
+    assert set(on) == {"push", "workflow_dispatch"}, on  # never pull_request(_target)
+    assert on["push"] == {"branches": [config.github.default_branch]}
+    assert on["workflow_dispatch"]["inputs"]["bump"]["options"] == ["patch", "minor", "major"]
+    # A manual run on another branch trains and releases nothing.
+    train = release["jobs"]["train"]
+    default = f"refs/heads/{config.github.default_branch}"
+    assert condition(train, push_event(default))
+    assert not condition(
+        train, {**push_event("refs/heads/feature"), "event_name": "workflow_dispatch"}
+    )
+    # One release at a time per branch, never cancelled midway.
+    assert release["concurrency"]["cancel-in-progress"] is False
+    assert "github.ref" in release["concurrency"]["group"]
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_the_training_job_of_a_release_reads_only_and_holds_no_secret(name: str) -> None:
+    config = parse_config(CONFIGS[name])
+    release = release_workflow(name)
+    assert "train" in training_jobs(config, release)
+    self_hosted = [
+        n for n, j in release["jobs"].items() if not all(map(HOSTED.match, labels_of(j)))
+    ]
+    assert self_hosted in ([], ["train"])  # only the training job may be self-hosted
+    train = release["jobs"]["train"]
+    assert train["permissions"] == {"contents": "read"}
+    text = yaml.safe_dump(train)
+    assert "secrets." not in text and "github.token" not in text and "GITHUB_TOKEN" not in text
+    (checkout,) = checkout_steps(train)
+    assert checkout["with"] == {"persist-credentials": False, "fetch-depth": 0}  # the push's SHA
+    for step in train["steps"]:
+        assert not re.search(r"\bmlci\s+(baseline|release|promote)\b", step.get("run", "")), step
+    # It compares with the commit the push replaced, and with nothing for a new branch.
+    base = train["env"]["MLCI_BASE"]
+    assert evaluate(base, {"github": push_event("refs/heads/main", "a" * 40)}) == "a" * 40
+    assert evaluate(base, {"github": push_event("refs/heads/main", "0" * 40)}) == ""
+    assert evaluate(base, {"github": other_event("workflow_dispatch")}) == ""
+    upload = next(s for s in train["steps"] if "upload-artifact@" in s.get("uses", ""))
+    paths = upload["with"]["path"].split()
+    assert {".mlci/runs", "validation.json", *config.train.metrics} <= set(paths)
+    for optional in (config.train.model, config.data.profile, *config.release.files):
+        assert optional is None or optional in paths
+    assert upload["with"]["include-hidden-files"] is True  # .mlci/ is a hidden folder
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_release_jobs_with_write_tokens_are_hosted_and_attest_only_in_publish(name: str) -> None:
+    config = parse_config(CONFIGS[name])
+    jobs = release_workflow(name)["jobs"]
+    attest = config.release.attest and config.train.model is not None
+    expected = {"contents": "write"}
+    if attest:
+        expected |= {"id-token": "write", "attestations": "write"}
+    publish = jobs["publish"]
+    assert publish["permissions"] == expected
+    assert publish["needs"] == ["train"]
+    assert publish["if"] == "needs.train.outputs.gate-passed == 'true'"
+    for job_name, job in jobs.items():
+        if job_name != "publish":
+            assert not {"id-token", "attestations"} & set(job["permissions"]), job_name
+        if writes(job):
+            assert job["runs-on"] == "ubuntu-latest", job_name
+            # A job with a write token runs mlci only, never the project's install or code.
+            for step in job["steps"]:
+                assert config.build.install.strip() not in step.get("run", ""), job_name
+    steps = {s.get("name"): s for s in publish["steps"]}
+    attest_steps = [s for s in publish["steps"] if "attest-build-provenance@" in s.get("uses", "")]
+    if attest:
+        (step,) = attest_steps
+        assert step["with"] == {"subject-path": "${{ steps.release.outputs.model-path }}"}
+    else:
+        assert attest_steps == []
+    assert "mlci baseline publish --validation validation.json" in str(
+        steps["publish the run record as the baseline"]["run"]
+    )
+    release_step = steps["release the model"]
+    assert "/actions/release@" in release_step["uses"]
+    assert release_step["with"]["validation"] == "validation.json"
+    assert set(publish["outputs"]) == {"tag", "version", "model-path"}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_the_deploy_job_waits_for_its_environment_and_reads_only(name: str) -> None:
+    config = parse_config(CONFIGS[name])
+    jobs = release_workflow(name)["jobs"]
+    deploy = config.deploy
+    if deploy.environment is None:
+        assert set(jobs) == {"train", "publish"}
+        return
+    job = jobs["deploy"]
+    assert job["environment"] == deploy.environment
+    assert job["needs"] == ["publish"]
+    assert job["permissions"] == {"contents": "read"}
+    assert labels_of(job) == list(config.build.runner)
+    assert all(HOSTED.match(x) for x in labels_of(job))
+    step = job["steps"][-1]
+    assert step["env"] == {
+        "MLCI_MODEL_PATH": "${{ needs.publish.outputs.model-path }}",
+        "MLCI_MODEL_VERSION": "${{ needs.publish.outputs.version }}",
+        "MLCI_MODEL_TAG": "${{ needs.publish.outputs.tag }}",
+    }
+    assert step["run"].strip() == deploy.command.strip()
+    if deploy.stage is None:
+        assert "promote" not in jobs
+        return
+    promote = jobs["promote"]
+    assert promote["needs"] == ["publish", "deploy"]  # only after the deploy succeeded
+    assert promote["permissions"] == {"contents": "write"}
+    assert promote["steps"][-1]["env"]["STAGE"] == deploy.stage
+    assert promote["steps"][-1]["run"] == 'mlci promote "$TAG" --stage "$STAGE"'
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_checkout_drops_credentials_and_no_script_interpolates(name: str) -> None:
+    for file, workflow in workflows(CONFIGS[name]).items():
+        for job_name, step in every_step(workflow):
+            if "actions/checkout@" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False, f"{file}: {job_name}"
+            # ${{ }} inside a script lets a value inject shell code: env: only.
+            assert "${{" not in step.get("run", ""), f"{file}: {job_name}: {step.get('name')}"

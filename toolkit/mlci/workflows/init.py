@@ -15,13 +15,16 @@ from mlci.workflows.render import render_files
 # (Hidden folders such as .pytest_cache are skipped as well.)
 _SKIP_PARTS = {"__pycache__"}
 
+# The workflows whose training job runs on train.runner.
+_TRAINING_WORKFLOWS = (".github/workflows/mlci-train.yml", ".github/workflows/mlci-release.yml")
+
 
 @dataclass(frozen=True)
 class InitResult:
     changes: tuple[FileChange, ...]
     notes: tuple[str, ...]
     in_git_repository: bool = True
-    # train.runner when the training workflow written targets self-hosted runners
+    # train.runner when a training workflow written targets self-hosted runners
     self_hosted_labels: tuple[str, ...] = ()
 
     @property
@@ -65,8 +68,7 @@ def init_project(root: Path, *, example: Path | None = None, force: bool = False
     result: WriteResult = write_generated(root, render_files(config), force=force)
     changes.extend(result.changes)
     self_hosted = any(label.lower() == "self-hosted" for label in config.train.runner) and any(
-        c.path == ".github/workflows/mlci-train.yml"
-        and c.status in ("created", "updated", "overwritten")
+        c.path in _TRAINING_WORKFLOWS and c.status in ("created", "updated", "overwritten")
         for c in result.changes
     )
     return InitResult(

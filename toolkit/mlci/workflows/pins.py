@@ -18,6 +18,7 @@ KNOWN_RELEASES: dict[str, tuple[str, str]] = {
     "actions/setup-python": ("v6.3.0", "ece7cb06caefa5fff74198d8649806c4678c61a1"),
     "actions/upload-artifact": ("v6.0.0", "b7c566a772e6b6bfb58ed0dc250532a479d7789f"),
     "actions/download-artifact": ("v7.0.0", "37930b1c2abaa49bbe596cd826c3c89aef350131"),
+    "actions/attest-build-provenance": ("v4.1.0", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32"),
 }
 
 
@@ -29,6 +30,7 @@ class ActionRefs:
     setup_python: str
     upload_artifact: str
     download_artifact: str
+    attest_build_provenance: str
     mlci_repo: str  # owner/name@ref, to which the templates append /actions/<name>
     mlci_ref: str
     pinned: bool
@@ -59,6 +61,7 @@ def resolve_actions(github: GitHubConfig) -> ActionRefs:
         setup_python=ref("actions/setup-python"),
         upload_artifact=ref("actions/upload-artifact"),
         download_artifact=ref("actions/download-artifact"),
+        attest_build_provenance=ref("actions/attest-build-provenance"),
         mlci_repo=github.actions_repo,
         mlci_ref=mlci_ref,
         pinned=github.pin_actions,

@@ -120,6 +120,20 @@ def has_data_checks(config: MlciConfig) -> bool:
     )
 
 
+def release_paths(config: MlciConfig) -> tuple[str, ...]:
+    """What the release workflow carries from the training job to the jobs after it:
+    the model and its files (the release assets), metrics and plots (the record's
+    plot data), and the drift profile (an asset too). No duplicates, in that order."""
+    paths = [config.train.model, *config.release.files, *config.train.metrics]
+    paths += [config.train.plots, config.data.profile]
+    return tuple(dict.fromkeys(p for p in paths if p))
+
+
+def attests(config: MlciConfig) -> bool:
+    """The release job attests the model file's provenance (there must be one)."""
+    return bool(config.release.attest and config.train.model)
+
+
 def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
     gpu = any("gpu" in label.lower() for label in config.train.runner)
     return {
@@ -131,6 +145,8 @@ def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
         "drift": has_drift_check(config),
         "custom_labels": custom_labels(config),
         "data_check": has_data_checks(config),
+        "attest": attests(config),
+        "release_paths": release_paths(config),
     }
 
 
@@ -140,6 +156,7 @@ TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("mlci-train.yml.j2", ".github/workflows/mlci-train.yml", "workflow"),
     ("mlci-report.yml.j2", ".github/workflows/mlci-report.yml", "workflow"),
     ("mlci-drift.yml.j2", ".github/workflows/mlci-drift.yml", "workflow"),
+    ("mlci-release.yml.j2", ".github/workflows/mlci-release.yml", "workflow"),
     ("actionlint.yaml.j2", ".github/actionlint.yaml", "config"),
     ("zizmor.yml.j2", ".github/zizmor.yml", "config"),
 )

@@ -28,8 +28,8 @@ PROPERTIES: dict[str, tuple[str, str]] = {
     ),
     "mlci-train.yml": (
         "mlci train",
-        "Train and validate the model on a GPU runner for trusted pull requests, pushes and"
-        " manual runs; fork pull requests wait for a maintainer's label.",
+        "Train and validate the model on a GPU runner for trusted pull requests and manual"
+        " runs; fork pull requests wait for a maintainer's label.",
     ),
     "mlci-report.yml": (
         "mlci report",
@@ -38,6 +38,11 @@ PROPERTIES: dict[str, tuple[str, str]] = {
     "mlci-drift.yml": (
         "mlci drift",
         "Check production data for drift on a schedule and open a retraining pull request.",
+    ),
+    "mlci-release.yml": (
+        "mlci release",
+        "On each push to the default branch: train, validate, publish the run as the baseline,"
+        " release the model with its model card and attest its provenance.",
     ),
 }
 
