@@ -104,6 +104,14 @@ def cases() -> list[Case]:
         "binary": (b"\xff\xfe\x00garbage\x00", "mlci.yaml"),
         "tabs": ("train:\n\tcommand: a\n", "mlci.yaml"),
         "python-tag": ("train: !!python/object/apply:os.system ['true']\n", "mlci.yaml"),
+        "records-branch-is-main": ("baseline:\n  branch: main\n", "baseline.branch"),
+        "release-model-spaces": ("release:\n  model: churn model\n", "release.model"),
+        "deploy-without-command": ("deploy:\n  environment: production\n", "deploy.command"),
+        "deploy-stage-unknown": (
+            "deploy: {environment: p, command: x, stage: qa}\n",
+            "deploy.stage",
+        ),
+        "mlflow-uri-empty": ("tracking:\n  mlflow: {uri: ''}\n", "tracking.mlflow.uri"),
     }
     for name, (text, mention) in config_bad.items():
         add(
@@ -907,7 +915,176 @@ def cases() -> list[Case]:
             ("mlci.yaml",),
         )
     )
+    # --- the merge loop: baseline publish, release, promote, releases --------------------
+    add(Case("publish-no-records", ("baseline", "publish", "--dry-run"), {}, (".mlci/runs",)))
+    add(Case("release-no-records", ("release", "--dry-run"), {}, (".mlci/runs",)))
+    record = _record()
+    one_run = {".mlci/runs/r1.json": json.dumps(record)}
+    for command in (("baseline", "publish"), ("release",)):
+        name = "-".join(command)
+        add(
+            Case(
+                f"{name}-unknown-run", (*command, "--run", "nope", "--dry-run"), one_run, ("nope",)
+            )
+        )
+        for label, text in {
+            "garbage": "{not json",
+            "list": "[1, 2]",
+            "no-passed": json.dumps({"baseline": "x", "results": []}),
+            "passed-text": json.dumps({"passed": "yes", "baseline": "x", "results": []}),
+            "binary": b"\x00\xff",
+        }.items():
+            add(
+                Case(
+                    f"{name}-validation-{label}",
+                    (*command, "--validation", "v.json", "--dry-run"),
+                    {**one_run, "v.json": text},
+                    ("v.json",),
+                )
+            )
+        add(
+            Case(
+                f"{name}-validation-missing",
+                (*command, "--validation", "v.json", "--dry-run"),
+                one_run,
+                ("v.json",),
+            )
+        )
+        other = _validation(passed=True, commit="b" * 40)
+        add(
+            Case(
+                f"{name}-validation-of-another-commit",
+                (*command, "--validation", "v.json", "--dry-run"),
+                {**one_run, "v.json": json.dumps(other)},
+                ("v.json", "bbbbbbb"),
+            )
+        )
+        failed = _validation(passed=False, commit=record["git"]["commit"])
+        add(
+            Case(
+                f"{name}-gates-failed",
+                (*command, "--validation", "v.json", "--dry-run"),
+                {**one_run, "v.json": json.dumps(failed)},
+                ("acc",),
+                code=1,
+            )
+        )
+        broken = {".mlci/runs/r1.json": json.dumps({**record, "status": "failed"})}
+        add(Case(f"{name}-failed-run", (*command, "--dry-run"), broken, ("failed",), code=1))
+    dirty = {**record, "git": {**record["git"], "dirty": True}}
+    add(
+        Case(
+            "publish-dirty-record",
+            ("baseline", "publish", "--dry-run"),
+            {".mlci/runs/r1.json": json.dumps(dirty)},
+            ("uncommitted",),
+        )
+    )
+    add(Case("release-bump-word", ("release", "--bump", "huge"), one_run, ("--bump",)))
+    add(
+        Case(
+            "baseline-show-unknown-ref",
+            ("baseline", "show", "--base", "nope"),
+            {"a": "1"},
+            ("nope",),
+            git=True,
+        )
+    )
+    for spec in ("nope", "churn@1.0", "churn@v1", "churn@v1.2.3.4", "churn#prod", "@v1.0.0"):
+        add(
+            Case(
+                f"promote-spec-{spec}",
+                ("promote", spec, "--stage", "prod", "--local"),
+                {"mlci.yaml": "project: churn\n"},
+                (spec,),
+                git=True,
+            )
+        )
+    add(
+        Case(
+            "promote-unknown-version",
+            ("promote", "churn@v9.9.9", "--stage", "prod", "--local"),
+            {"mlci.yaml": "project: churn\n"},
+            ("churn@v9.9.9",),
+            git=True,
+        )
+    )
+    add(
+        Case(
+            "promote-unknown-stage",
+            ("promote", "churn@v0.1.0", "--stage", "qa", "--local"),
+            {"mlci.yaml": "project: churn\n"},
+            ("qa",),
+            git=True,
+        )
+    )
+    add(
+        Case(
+            "releases-show-bad-spec",
+            ("releases", "show", "churn"),
+            {"mlci.yaml": "project: churn\n"},
+            ("churn",),
+            git=True,
+        )
+    )
+    for spec in (
+        "mlflow:",
+        "mlflow:models:/",
+        "mlflow:models:/churn@",
+        "mlflow:runs:/",
+        "mlflow:nope",
+    ):
+        add(
+            Case(
+                f"validate-mlflow-spec-{spec.replace(':', '-').replace('/', '_')}",
+                ("validate", "--baseline", spec),
+                {"mlci.yaml": GATES, "metrics.json": json.dumps({"acc": 0.9, "auc": 0.8})},
+                ("mlflow",),
+            )
+        )
     return c
+
+
+def _record() -> dict[str, object]:
+    """A run record as `mlci train` writes it, of a commit that is not in any repository."""
+    return {
+        "schema": "mlci.run-record/v2",
+        "id": "r1",
+        "created_at": "2026-12-01T10:00:00+00:00",
+        "command": "python train.py",
+        "status": "succeeded",
+        "exit_code": 0,
+        "duration_s": 1.5,
+        "git": {"commit": "a" * 40, "branch": "main", "dirty": False},
+        "params": {"params.yaml": {"depth": 4}},
+        "metrics": {"metrics.json": {"acc": 0.9}},
+        "model": None,
+        "data": [],
+        "data_manifest": None,
+        "runner": {},
+        "errors": [],
+    }
+
+
+def _validation(*, passed: bool, commit: str) -> dict[str, object]:
+    status = "pass" if passed else "fail"
+    return {
+        "schema": "mlci.validation/v1",
+        "passed": passed,
+        "baseline": "no baseline",
+        "commit": commit,
+        "errors": [],
+        "results": [
+            {
+                "metric": "acc",
+                "rule": "min",
+                "status": status,
+                "value": 0.9,
+                "baseline": None,
+                "message": f"acc = 0.9 {'≥' if passed else '<'} 0.95",
+            }
+        ],
+    }
 
 
 CASES = cases()

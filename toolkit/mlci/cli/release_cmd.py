@@ -137,6 +137,7 @@ def release(
         gates_from_record,
         gates_from_validation,
         plan_release,
+        require_gates_passed,
         require_trained,
     )
     from mlci.release.publish import publish_tag
@@ -155,6 +156,7 @@ def release(
         if validation
         else gates_from_record(config, root, record)
     )
+    require_gates_passed(gates)  # exit 1 before anything is read from GitHub
     checks = _read_result(data_check, "data-check", "--data-check")
     fairness = _read_result(fairness_file, "fairness", "--fairness")
     client, reason = (None, None) if local else open_client(token, repository, dry_run)
