@@ -221,7 +221,13 @@ def _arrow_array(values: np.ndarray) -> Any:
 def _dictionary_counts(array: Any) -> tuple[list[str], np.ndarray, int]:
     """Category counts of a dictionary array from its integer indices (no per-row objects),
     and the count of rows whose dictionary value is itself null."""
-    indices = _arrow_view(array.indices, np.dtype(array.type.index_type.to_pandas_dtype()))
+    import pyarrow as pa
+
+    # The numpy type of the indices from their width; `to_pandas_dtype()` would import
+    # pandas (pyarrow 25 does), which a check against a stored profile never needs.
+    index_type = array.type.index_type
+    kind = "int" if pa.types.is_signed_integer(index_type) else "uint"
+    indices = _arrow_view(array.indices, np.dtype(f"{kind}{index_type.bit_width}"))
     counts = np.bincount(indices, minlength=len(array.dictionary))
     present = np.flatnonzero(counts)
     values = array.dictionary.take(_arrow_array(present)).to_pylist()
