@@ -12,12 +12,15 @@ from mlci.config import config_to_dict, parse_config
 from mlci.config.schema import GpuClassConfig, RunnersConfig
 from mlci.errors import ConfigError, UsageError
 from mlci.runners.arc import (
+    RELEASE_WORKFLOW,
     build_scale_sets,
     config_scope,
+    gpu_workflows,
     parse_gpu_class,
     render_all,
     runner_group_setup,
 )
+from mlci.workflows.render import TEMPLATES, render_files
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "runners"
 # Top-level values the chart's AutoscalingRunnerSet template reads (`.Values.KEY`).
@@ -225,8 +228,8 @@ def test_cli_prints_multi_doc_and_uses_the_repository_in_actions(tmp_path, monke
         "warning: runners.github_config_url https://github.example.com/acme/churn is a "
         "repository URL: its runners belong to no runner group, and every workflow of the "
         "repository may use them; register the scale sets with the organisation "
-        "(https://github.example.com/acme) so that they join a runner group restricted to "
-        "the training workflow ('mlci-gpu')\n"
+        "(https://github.example.com/acme) so that they join the runner group 'mlci-gpu', "
+        "restricted to the GPU workflows (mlci-train.yml, mlci-release.yml)\n"
     )
 
 
@@ -242,6 +245,27 @@ def test_cli_without_url_exits_2_with_the_fix(tmp_path, monkeypatch):
 
 ORG_URL = "https://github.com/acme"
 WORKFLOW = "acme/churn/.github/workflows/mlci-train.yml@refs/heads/trunk"
+RELEASE = "acme/churn/.github/workflows/mlci-release.yml@refs/heads/trunk"
+GPU_WORKFLOWS = "the GPU workflows (mlci-train.yml, mlci-release.yml)"
+
+
+def test_the_gpu_workflows_are_the_training_and_the_release_workflow():
+    assert gpu_workflows(parse_config("{}")) == ("mlci-train.yml", "mlci-release.yml")
+    custom = parse_config("retrain: {workflow: train-gpu.yml}")
+    assert gpu_workflows(custom) == ("train-gpu.yml", "mlci-release.yml")
+    # Named twice, listed once: selected_workflows takes each entry once.
+    same = parse_config("retrain: {workflow: mlci-release.yml}")
+    assert gpu_workflows(same) == ("mlci-release.yml",)
+
+
+def test_the_release_workflow_is_generated_and_its_train_job_runs_on_train_runner():
+    """RELEASE_WORKFLOW names the file mlci generates, whose GPU job needs the group."""
+    path = f".github/workflows/{RELEASE_WORKFLOW}"
+    assert path in [output for _, output, _ in TEMPLATES]
+    config = parse_config("train: {runner: [self-hosted, linux, x64, gpu]}")
+    (release,) = [f for f in render_files(config) if f.path == path]
+    jobs = yaml.safe_load(release.text)["jobs"]
+    assert jobs["train"]["runs-on"] == ["self-hosted", "linux", "x64", "gpu"]
 
 
 def test_every_scale_set_of_an_organisation_joins_the_runner_group():
@@ -254,7 +278,7 @@ def test_every_scale_set_of_an_organisation_joins_the_runner_group():
     assert [d["runnerGroup"] for d in documents] == ["mlci-gpu", "mlci-gpu"]
     assert all(set(d) <= CHART_KEYS for d in documents)
     assert (
-        "# Runner group: mlci-gpu (restrict it to the training workflow with the gh api "
+        "# Runner group: mlci-gpu (restrict it to the GPU workflows with the gh api "
         "commands that mlci runners arc-values prints)\n"
     ) in render_all(scale_sets[:1], "arc-runners")
 
@@ -278,7 +302,7 @@ def group_setup(url=ORG_URL, repository="acme/churn", **settings):
         url,
         repository=repository,
         default_branch="trunk",
-        workflow_file="mlci-train.yml",
+        workflow_files=("mlci-train.yml", "mlci-release.yml"),
     )
 
 
@@ -296,10 +320,10 @@ def commands(lines):
     return found
 
 
-def test_the_group_is_restricted_to_the_training_workflow_of_the_default_branch():
+def test_the_group_is_restricted_to_both_gpu_workflows_of_the_default_branch():
     setup = group_setup()
     assert setup.warnings == ()
-    assert setup.workflow == WORKFLOW
+    assert setup.workflows == (WORKFLOW, RELEASE)
     create, lookup, patch, grant = commands(setup.lines)
     assert create == [
         "gh", "api", "-X", "POST", "orgs/acme/actions/runner-groups",
@@ -315,6 +339,7 @@ def test_the_group_is_restricted_to_the_training_workflow_of_the_default_branch(
         "-f", "name=mlci-gpu", "-f", "visibility=selected",
         "-F", "restricted_to_workflows=true",
         "-f", f"selected_workflows[]={WORKFLOW}",
+        "-f", f"selected_workflows[]={RELEASE}",
         "-F", "allows_public_repositories=false",
     ]  # fmt: skip
     assert grant == [
@@ -344,7 +369,10 @@ def test_enterprise_and_server_urls():
 
 def test_an_unknown_repository_is_a_placeholder():
     setup = group_setup(repository=None)
-    assert setup.workflow == "acme/REPO/.github/workflows/mlci-train.yml@refs/heads/trunk"
+    assert setup.workflows == (
+        "acme/REPO/.github/workflows/mlci-train.yml@refs/heads/trunk",
+        "acme/REPO/.github/workflows/mlci-release.yml@refs/heads/trunk",
+    )
     assert setup.lines[-1] == (
         "  (acme/REPO: the repository of mlci.yaml; pass --repo OWNER/NAME, or run it in "
         "Actions, for the real name)"
@@ -357,7 +385,7 @@ def test_no_runner_group_warns_about_the_default_group():
     assert setup.warnings == (
         "runners.runner_group is not set: the scale sets join the Default runner group of "
         "acme, which every workflow of its repositories may use; set it (e.g. mlci-gpu) and "
-        "restrict that group to the training workflow",
+        f"restrict that group to {GPU_WORKFLOWS}",
     )
     (scale_set,) = build_scale_sets(
         RunnersConfig(github_config_url=ORG_URL, runner_group=None), LABELS, {"a": GpuClassConfig()}
@@ -379,17 +407,18 @@ def test_cli_prints_how_to_restrict_the_group_after_writing_the_values(tmp_path,
     lines = result.stdout.splitlines()
     assert lines[0] == "wrote arc/mlci-a100.values.yaml"
     assert lines[2:] == [
-        "runner group 'mlci-gpu' of acme: let only mlci-train.yml on trunk of acme/churn use "
-        "the GPU runners",
+        f"runner group 'mlci-gpu' of acme: let only {GPU_WORKFLOWS} on trunk of acme/churn "
+        "use the GPU runners",
         "  create it (once, as an owner of acme):",
         "    gh api -X POST orgs/acme/actions/runner-groups -f name=mlci-gpu "
         "-f visibility=selected",
-        "  restrict it to the training workflow of the default branch, no public repositories:",
+        f"  restrict it to {GPU_WORKFLOWS} of the default branch, no public repositories:",
         "    id=$(gh api orgs/acme/actions/runner-groups --paginate --jq "
         "'.runner_groups[] | select(.name == \"mlci-gpu\") | .id')",
         '    gh api -X PATCH "orgs/acme/actions/runner-groups/$id" -f name=mlci-gpu '
         "-f visibility=selected -F restricted_to_workflows=true "
-        f"-f 'selected_workflows[]={WORKFLOW}' -F allows_public_repositories=false",
+        f"-f 'selected_workflows[]={WORKFLOW}' -f 'selected_workflows[]={RELEASE}' "
+        "-F allows_public_repositories=false",
         "  let acme/churn use it:",
         '    gh api -X PUT "orgs/acme/actions/runner-groups/$id/repositories/'
         '$(gh api repos/acme/churn --jq .id)"',
@@ -410,8 +439,25 @@ def test_cli_to_stdout_prints_the_group_commands_to_stderr(tmp_path, monkeypatch
     assert document["runnerGroup"] == "mlci-gpu"
     assert "gh api -X" not in result.stdout
     assert result.stderr.startswith(
-        "runner group 'mlci-gpu' of acme: let only mlci-train.yml on main"
+        f"runner group 'mlci-gpu' of acme: let only {GPU_WORKFLOWS} on main"
     )
-    assert "selected_workflows[]=acme/churn/.github/workflows/mlci-train.yml@refs/heads/main" in (
-        result.stderr
+    for file in ("mlci-train.yml", "mlci-release.yml"):
+        entry = f"selected_workflows[]=acme/churn/.github/workflows/{file}@refs/heads/main"
+        assert entry in result.stderr
+
+
+def test_cli_selects_the_training_workflow_of_mlci_yaml_and_the_release_workflow(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    Path("mlci.yaml").write_text(
+        f"retrain:\n  workflow: gpu-train.yml\nrunners:\n  github_config_url: {ORG_URL}\n"
     )
+    args = ["runners", "arc-values", "--gpu-class", "a100", "--repo", "acme/churn"]
+    result = CliRunner().invoke(cli, args, env={"GITHUB_REPOSITORY": ""})
+    assert result.exit_code == 0, result.output
+    (patch,) = [c for c in commands(result.stderr.splitlines()) if "PATCH" in c]
+    assert [patch[i + 1] for i, part in enumerate(patch) if part == "-f"][2:] == [
+        "selected_workflows[]=acme/churn/.github/workflows/gpu-train.yml@refs/heads/main",
+        "selected_workflows[]=acme/churn/.github/workflows/mlci-release.yml@refs/heads/main",
+    ]

@@ -21,12 +21,14 @@ REPO = "acme/churn"
 ADMIN = "ghp_org_owner"  # a personal token of an organisation owner: reads everything
 GPU = ["self-hosted", "Linux", "X64", "gpu"]
 TRAIN = f"{REPO}/.github/workflows/mlci-train.yml@refs/heads/main"
+RELEASE = f"{REPO}/.github/workflows/mlci-release.yml@refs/heads/main"
+GPU_WORKFLOWS = "the GPU workflows (mlci-train.yml, mlci-release.yml)"
 APPROVAL = f"GET /repos/{REPO}/actions/permissions/fork-pr-contributor-approval"
 HEAD = "Runner audit of acme/churn (training labels: self-hosted, linux, x64, gpu)"
 
 
 def safe_state(*, private: bool = False) -> FakeState:
-    """An organisation set up as mlci asks: the GPU group restricted to the training workflow."""
+    """An organisation set up as mlci asks: the GPU group restricted to the GPU workflows."""
     state = FakeState()
     state.add_org("acme")
     state.add_repo(REPO)
@@ -40,7 +42,7 @@ def safe_state(*, private: bool = False) -> FakeState:
 def gpu_group(state: FakeState, **settings: object) -> dict:
     runners = [state.runner(2, "gpu-1", GPU), state.runner(3, "gpu-2", [*GPU, "a100"])]
     values = {"allows_public_repositories": True, "restricted_to_workflows": True}
-    values["selected_workflows"] = [TRAIN]
+    values["selected_workflows"] = [TRAIN, RELEASE]
     values.update(settings)
     return state.add_runner_group("acme", "mlci-gpu", runners=runners, **values)  # type: ignore[arg-type]
 
@@ -72,7 +74,7 @@ def test_safe_settings_exit_0_and_say_what_was_checked(here: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"{HEAD}\n"
-        f"training workflow: {TRAIN}\n"
+        f"GPU workflows: {TRAIN}, {RELEASE}\n"
         "SAFE: code from forks cannot reach the GPU runners\n"
         "checked:\n"
         "- repository acme/churn: public\n"
@@ -80,7 +82,7 @@ def test_safe_settings_exit_0_and_say_what_was_checked(here: Path) -> None:
         "- repository runners of acme/churn: none with the labels [self-hosted, linux, x64, gpu]\n"
         "- runner groups of acme: 2, 1 with runners with the labels "
         "[self-hosted, linux, x64, gpu]\n"
-        f"- runner group 'mlci-gpu' of acme: restricted to {TRAIN}\n"
+        f"- runner group 'mlci-gpu' of acme: restricted to {TRAIN}, {RELEASE}\n"
     )
     assert result.requests == [
         f"GET /repos/{REPO}",
@@ -92,10 +94,55 @@ def test_safe_settings_exit_0_and_say_what_was_checked(here: Path) -> None:
     ]
 
 
-def test_the_short_ref_form_of_the_training_workflow_is_the_same_workflow(here: Path) -> None:
+def test_the_short_ref_form_of_the_gpu_workflows_is_the_same_workflow(here: Path) -> None:
     state = safe_state()
-    gpu_group(state, selected_workflows=["ACME/Churn/.github/workflows/mlci-train.yml@main"])
-    assert audit(state).exit_code == 0
+    short = [
+        f"ACME/Churn/.github/workflows/{file}@main"
+        for file in ("mlci-train.yml", "mlci-release.yml")
+    ]
+    gpu_group(state, selected_workflows=short)
+    result = audit(state)
+    assert result.exit_code == 0, result.output
+    assert "notes:" not in result.output
+
+
+def test_a_group_restricted_to_the_training_workflow_alone_is_safe_with_a_note(
+    here: Path,
+) -> None:
+    state = safe_state()
+    group = gpu_group(state, selected_workflows=[TRAIN])
+    result = audit(state, "--json", "audit.json")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[2] == "SAFE: code from forks cannot reach the GPU runners"
+    assert f"- runner group 'mlci-gpu' of acme: restricted to {TRAIN}" in lines
+    assert lines[-2:] == [
+        "notes:",
+        f"- runner group 'mlci-gpu' of acme does not admit {RELEASE}: its GPU job never gets a "
+        f"runner from this group; to admit it too: restrict the group to {GPU_WORKFLOWS}: gh "
+        f"api -X PATCH orgs/acme/actions/runner-groups/{group['id']} -f name='mlci-gpu' "
+        f"-F restricted_to_workflows=true -f 'selected_workflows[]={TRAIN}' "
+        f"-f 'selected_workflows[]={RELEASE}' (or organisation Settings > Actions > Runner "
+        "groups > mlci-gpu > Workflow access > Selected workflows)",
+    ]
+    data = json.loads((here / "audit.json").read_text())
+    assert data["verdict"] == "safe" and data["findings"] == []
+    assert data["training_workflow"] == TRAIN  # kept for readers of the old JSON
+    assert data["gpu_workflows"] == [TRAIN, RELEASE]
+    assert data["notes"] == [lines[-1][2:]]
+
+
+def test_a_group_restricted_to_the_release_workflow_alone_notes_the_training_workflow(
+    here: Path,
+) -> None:
+    state = safe_state()
+    gpu_group(state, selected_workflows=[RELEASE])
+    result = audit(state)
+    assert result.exit_code == 0, result.output
+    assert f"- runner group 'mlci-gpu' of acme: restricted to {RELEASE}" in result.output
+    assert f"- runner group 'mlci-gpu' of acme does not admit {TRAIN}: its GPU job" in (
+        result.output
+    )
 
 
 def test_unrestricted_group_exits_1_and_names_the_setting_and_the_command(here: Path) -> None:
@@ -113,11 +160,11 @@ def test_unrestricted_group_exits_1_and_names_the_setting_and_the_command(here: 
         "fork edits can run on these runners",
     ]
     assert lines[6] == (
-        f"  fix: restrict the group to the training workflow: gh api -X PATCH "
+        f"  fix: restrict the group to {GPU_WORKFLOWS}: gh api -X PATCH "
         f"orgs/acme/actions/runner-groups/{group['id']} -f name='mlci-gpu' "
         f"-F restricted_to_workflows=true -f 'selected_workflows[]={TRAIN}' "
-        "(or organisation Settings > Actions > Runner groups > mlci-gpu > Workflow access > "
-        "Selected workflows)"
+        f"-f 'selected_workflows[]={RELEASE}' (or organisation Settings > Actions > Runner "
+        "groups > mlci-gpu > Workflow access > Selected workflows)"
     )
     assert lines[-1] == (
         "Error: code from forks can reach the GPU runners of acme/churn: 1 setting(s) to "
@@ -125,25 +172,37 @@ def test_unrestricted_group_exits_1_and_names_the_setting_and_the_command(here: 
     )
 
 
-def test_a_group_that_also_lets_other_workflows_in_exits_1(here: Path) -> None:
+@pytest.mark.parametrize("gpu", [[TRAIN, RELEASE], [TRAIN]], ids=["both", "train-only"])
+def test_a_group_that_also_lets_other_workflows_in_exits_1(here: Path, gpu: list[str]) -> None:
     state = safe_state()
     ci = f"{REPO}/.github/workflows/mlci-ci.yml@refs/heads/main"
-    gpu_group(state, selected_workflows=[TRAIN, ci])
+    group = gpu_group(state, selected_workflows=[*gpu, ci])
     result = audit(state)
     assert result.exit_code == 1
-    assert "- runner group 'mlci-gpu' of acme: selected_workflows" in result.output.splitlines()
-    assert (
+    lines = result.output.splitlines()
+    index = lines.index("- runner group 'mlci-gpu' of acme: selected_workflows")
+    assert lines[index + 1 : index + 3] == [
         "  problem: it holds runners with the training labels (gpu-1, gpu-2) and allows public "
-        f"repositories, and besides the training workflow it lets {ci} use it"
-    ) in result.output.splitlines()
+        f"repositories, and besides {GPU_WORKFLOWS} it lets {ci} use it",
+        # The fix sets the whole list: the other workflow goes, both GPU workflows stay.
+        f"  fix: restrict the group to {GPU_WORKFLOWS}: gh api -X PATCH "
+        f"orgs/acme/actions/runner-groups/{group['id']} -f name='mlci-gpu' "
+        f"-F restricted_to_workflows=true -f 'selected_workflows[]={TRAIN}' "
+        f"-f 'selected_workflows[]={RELEASE}' (or organisation Settings > Actions > Runner "
+        "groups > mlci-gpu > Workflow access > Selected workflows)",
+    ]
+    assert "notes:" not in lines  # a finding, not a note, even with the release one missing
 
 
-def test_training_workflow_on_another_branch_is_not_the_training_workflow(here: Path) -> None:
+@pytest.mark.parametrize("moved", [TRAIN, RELEASE], ids=["train", "release"])
+def test_a_gpu_workflow_on_another_branch_is_not_that_workflow(here: Path, moved: str) -> None:
     state = safe_state()
-    gpu_group(state, selected_workflows=[TRAIN.replace("@refs/heads/main", "@refs/heads/dev")])
+    dev = moved.replace("@refs/heads/main", "@refs/heads/dev")
+    gpu_group(state, selected_workflows=[dev if w == moved else w for w in (TRAIN, RELEASE)])
     result = audit(state)
     assert result.exit_code == 1
     assert "- runner group 'mlci-gpu' of acme: selected_workflows" in result.output
+    assert f"it lets {dev} use it" in result.output
 
 
 def test_a_repository_runner_with_the_training_labels_exits_1(here: Path) -> None:
@@ -160,7 +219,8 @@ def test_a_repository_runner_with_the_training_labels_exits_1(here: Path) -> Non
         "of fork pull requests, whose workflow files come from the fork",
         "  fix: remove them (Settings > Actions > Runners, or gh api -X DELETE "
         "repos/acme/churn/actions/runners/7) and register them with the organisation, in a "
-        f"runner group restricted to {TRAIN} (mlci.yaml: runners.github_config_url = the "
+        f"runner group restricted to {TRAIN} and {RELEASE} (mlci.yaml: "
+        "runners.github_config_url = the "
         "organisation URL, runners.runner_group)",
     ]
 
@@ -237,8 +297,8 @@ def test_a_public_repository_cannot_use_a_group_closed_to_public_repositories(he
     assert result.exit_code == 0
     assert (
         "- runner group 'mlci-gpu' of acme does not allow public repositories: fork code cannot "
-        "reach it, nor can the training job of this public repository; to use it, restrict it "
-        "to the training workflow first, then allow public repositories"
+        "reach it, nor can the GPU jobs of this public repository; to use it, restrict it "
+        f"to {GPU_WORKFLOWS} first, then allow public repositories"
     ) in result.output.splitlines()
 
 
@@ -358,11 +418,53 @@ def test_without_a_token_exits_2(here: Path) -> None:
 def test_assess_without_anything_read_cannot_tell() -> None:
     result = assess(RepositorySettings(REPO), GPU)
     assert result.verdict == "unknown" and result.findings == ()
-    group = RunnerGroup(1, "gpu", "all", True, True, (TRAIN,), False, ("gpu-1",))
+    group = RunnerGroup(1, "gpu", "all", True, True, (TRAIN, RELEASE), False, ("gpu-1",))
     settings = RepositorySettings(
         REPO, "public", "main", "acme", "all_external_contributors", (group,), ()
     )
-    assert assess(settings, GPU).verdict == "safe"
+    result = assess(settings, GPU)
+    assert result.verdict == "safe" and result.notes == ()
+    assert result.gpu_workflows == (TRAIN, RELEASE)
+
+
+def test_assess_checks_the_workflows_it_is_given() -> None:
+    """The CLI passes gpu_workflows(config): retrain.workflow, then mlci-release.yml."""
+    custom = f"{REPO}/.github/workflows/gpu-train.yml@refs/heads/main"
+    group = RunnerGroup(1, "gpu", "all", True, True, (custom, RELEASE), False, ("gpu-1",))
+    settings = RepositorySettings(
+        REPO, "public", "main", "acme", "all_external_contributors", (group,), ()
+    )
+    files = ("gpu-train.yml", "mlci-release.yml")
+    result = assess(settings, GPU, workflow_files=files)
+    assert result.verdict == "safe" and result.notes == ()
+    assert result.training_workflow == custom
+    # With the default files, gpu-train.yml is another workflow that public code may start.
+    (finding,) = assess(settings, GPU).findings
+    assert finding.problem.endswith(f"it lets {custom} use it")
+
+
+def test_without_the_default_branch_the_fix_names_placeholders_for_both() -> None:
+    group = RunnerGroup(4, "gpu", "all", True, False, (), False, ("gpu-1",))
+    settings = RepositorySettings(
+        REPO, "public", None, "acme", "all_external_contributors", (group,), ()
+    )
+    result = assess(settings, GPU)
+    assert result.gpu_workflows == () and result.training_workflow is None
+    (finding,) = result.findings
+    assert (
+        "-f 'selected_workflows[]=OWNER/REPO/.github/workflows/mlci-train.yml@refs/heads/DEFAULT' "
+        "-f 'selected_workflows[]=OWNER/REPO/.github/workflows/mlci-release.yml@refs/heads/DEFAULT'"
+    ) in finding.fix
+
+
+def test_the_audit_reads_the_training_workflow_from_mlci_yaml(here: Path) -> None:
+    (here / "mlci.yaml").write_text("retrain:\n  workflow: gpu-train.yml\n")
+    custom = f"{REPO}/.github/workflows/gpu-train.yml@refs/heads/main"
+    state = safe_state()
+    gpu_group(state, selected_workflows=[custom, RELEASE])
+    result = audit(state)
+    assert result.exit_code == 0, result.output
+    assert f"GPU workflows: {custom}, {RELEASE}" in result.output.splitlines()
 
 
 def test_init_points_at_the_audit_when_it_writes_self_hosted_labels(here: Path) -> None:
@@ -370,10 +472,10 @@ def test_init_points_at_the_audit_when_it_writes_self_hosted_labels(here: Path) 
     result = CliRunner().invoke(cli, ["init"])
     assert result.exit_code == 0, result.output
     assert (
-        "note: the training job runs on self-hosted runners [self-hosted, linux, x64, gpu]: put "
-        "them in an organisation runner group restricted to .github/workflows/mlci-train.yml on "
-        "the default branch, then check with `mlci runners audit` (README: Self-hosted GPU "
-        "runners)"
+        "note: the GPU jobs run on self-hosted runners [self-hosted, linux, x64, gpu]: put "
+        "them in an organisation runner group restricted to the GPU workflows "
+        "(.github/workflows/mlci-train.yml, .github/workflows/mlci-release.yml) on the default "
+        "branch, then check with `mlci runners audit` (README: Self-hosted GPU runners)"
     ) in result.output.splitlines()
     again = CliRunner().invoke(cli, ["init"])
     assert "mlci runners audit" not in again.output

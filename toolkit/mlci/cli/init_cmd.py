@@ -51,11 +51,17 @@ def init(example: str | None, force: bool, directory: str) -> None:
         click.echo(f"guessed {note}")
     echo_changes(result.changes, root)
     if result.self_hosted_labels:
+        from mlci.config import CONFIG_FILE, load_config
+        from mlci.runners.arc import gpu_workflows
+
+        # The same list that `mlci runners audit` checks the group against.
+        files = gpu_workflows(load_config(root / CONFIG_FILE, required=True))
+        paths = [file if "/" in file else f".github/workflows/{file}" for file in files]
         click.echo(
-            f"note: the training job runs on self-hosted runners "
+            f"note: the GPU jobs run on self-hosted runners "
             f"[{', '.join(result.self_hosted_labels)}]: put them in an organisation runner "
-            "group restricted to .github/workflows/mlci-train.yml on the default branch, "
-            "then check with `mlci runners audit` (README: Self-hosted GPU runners)"
+            f"group restricted to the GPU workflows ({', '.join(paths)}) on the default "
+            "branch, then check with `mlci runners audit` (README: Self-hosted GPU runners)"
         )
     if not result.in_git_repository:
         click.echo(

@@ -55,7 +55,7 @@ def runners() -> None:
     "--repo",
     "repository",
     default=None,
-    help="owner/name whose training workflow may use the runner group "
+    help="owner/name whose GPU workflows may use the runner group "
     "(default: the repository URL, else $GITHUB_REPOSITORY).",
 )
 def arc_values(
@@ -76,9 +76,9 @@ def arc_values(
 
     Every scale set joins the runner group runners.runner_group (default mlci-gpu;
     organisation or enterprise URLs only). After the values, it prints the `gh api`
-    commands that restrict that group to retrain.workflow on github.default_branch
-    of the repository, with no public repositories (to stderr when the values go to
-    stdout).
+    commands that restrict that group to the GPU workflows (retrain.workflow and
+    mlci-release.yml) on github.default_branch of the repository, with no public
+    repositories (to stderr when the values go to stdout).
 
     \b
     Example:
@@ -93,6 +93,7 @@ def arc_values(
     from mlci.output import check_output_path, write_output
     from mlci.runners.arc import (
         build_scale_sets,
+        gpu_workflows,
         parse_gpu_class,
         render_all,
         render_values,
@@ -114,7 +115,7 @@ def arc_values(
         str(scale_sets[0].values["githubConfigUrl"]),
         repository=repository or os.environ.get("GITHUB_REPOSITORY"),
         default_branch=config.github.default_branch,
-        workflow_file=config.retrain.workflow,
+        workflow_files=gpu_workflows(config),
     )
     for warning in [w for s in scale_sets for w in s.warnings] + list(group.warnings):
         click.echo(f"warning: {warning}", err=True)
@@ -235,10 +236,12 @@ def audit(
     self-hosted runners, and the organisation's runner groups that hold runners with
     the train.runner labels. A public repository is safe when its approval policy is
     all_external_contributors, no repository runner has those labels, and every such
-    group that public repositories may use is restricted to the training workflow
-    on the default branch. Each problem names the setting and the command that
-    changes it. Exit 0: safe; 1: fork code can reach the runners; 3: a setting could
-    not be read (the token permission it needs is named); 2: no token or repository.
+    group that public repositories may use is restricted to the GPU workflows
+    (retrain.workflow and mlci-release.yml) on the default branch; a group that admits
+    only one of them is noted, since the other's GPU job gets no runner. Each problem
+    names the setting and the command that changes it. Exit 0: safe; 1: fork code can
+    reach the runners; 3: a setting could not be read (the token permission it needs is
+    named); 2: no token or repository.
 
     \b
     Example:
@@ -251,6 +254,7 @@ def audit(
     from mlci.cli._outputs import prepare_outputs, write_outputs
     from mlci.config import load_config
     from mlci.errors import GateFailed, ServiceError, UsageError
+    from mlci.runners.arc import gpu_workflows
     from mlci.runners.audit import audit_runners
     from mlci.runners.audit_render import render_audit
 
@@ -272,7 +276,7 @@ def audit(
     result = audit_runners(
         client,
         config.train.runner,
-        workflow_file=config.retrain.workflow,
+        workflow_files=gpu_workflows(config),
         runner_group=config.runners.runner_group,
     )
     if not printing:

@@ -8,9 +8,10 @@ deleted), so the chart has no switch for it. `scaleSetLabels` needs ARC 0.14 or
 later; older controllers route jobs by the scale set name alone.
 
 Every scale set joins the runner group `runners.runner_group` (default `mlci-gpu`),
-which `runner_group_setup` says how to restrict to the training workflow on the
-default branch. Runner groups belong to organisations (and enterprises): scale sets
-registered with a repository URL belong to no group, so they get no `runnerGroup`.
+which `runner_group_setup` says how to restrict to the GPU workflows (`gpu_workflows`:
+the training and the release workflow) on the default branch. Runner groups belong
+to organisations (and enterprises): scale sets registered with a repository URL
+belong to no group, so they get no `runnerGroup`.
 """
 
 from __future__ import annotations
@@ -24,12 +25,37 @@ from urllib.parse import urlparse
 
 from mlci.config.checks import check_config_url, check_gpu_class
 from mlci.config.checks import runner_labels as _labels
-from mlci.config.schema import GpuClassConfig, RunnersConfig, TolerationConfig
+from mlci.config.schema import GpuClassConfig, MlciConfig, RunnersConfig, TolerationConfig
 from mlci.errors import ConfigError, UsageError
 
 CHART = "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set"
 # Set on GPU nodes by NVIDIA's GPU feature discovery (part of the GPU operator).
 DEFAULT_GPU_NODE_SELECTOR = {"nvidia.com/gpu.present": "true"}
+
+# The generated workflows with a job on train.runner (mlci.workflows.render.TEMPLATES
+# writes them under .github/workflows/): pull requests train in the first, pushes to
+# the default branch train and release in the second.
+TRAIN_WORKFLOW = "mlci-train.yml"
+RELEASE_WORKFLOW = "mlci-release.yml"
+DEFAULT_GPU_WORKFLOWS = (TRAIN_WORKFLOW, RELEASE_WORKFLOW)
+
+
+def gpu_workflows(config: MlciConfig) -> tuple[str, ...]:
+    """The workflow files whose jobs run on the GPU runners, training workflow first.
+
+    The one list that the runner group setup, the audit and `mlci init` use: the group
+    must admit each of these (on the default branch) and nothing else, or a GPU job
+    waits for a runner forever (one missing) or fork code may reach the runners (one
+    more).
+    """
+    return tuple(dict.fromkeys((config.retrain.workflow or TRAIN_WORKFLOW, RELEASE_WORKFLOW)))
+
+
+def name_workflows(files: Sequence[str]) -> str:
+    """`the GPU workflows (mlci-train.yml, mlci-release.yml)`, for messages."""
+    if len(files) == 1:
+        return f"the GPU workflow {files[0]}"
+    return f"the GPU workflows ({', '.join(files)})"
 
 
 @dataclass(frozen=True)
@@ -209,8 +235,8 @@ def render_values(scale_set: ScaleSet, namespace: str) -> str:
     ]
     if "runnerGroup" in scale_set.values:
         header.append(
-            f"# Runner group: {scale_set.values['runnerGroup']} (restrict it to the training "
-            "workflow with the gh api commands that mlci runners arc-values prints)"
+            f"# Runner group: {scale_set.values['runnerGroup']} (restrict it to the GPU "
+            "workflows with the gh api commands that mlci runners arc-values prints)"
         )
     body = yaml.safe_dump(scale_set.values, sort_keys=False, default_flow_style=False)
     return "\n".join(header) + "\n" + body
@@ -242,7 +268,7 @@ def workflow_ref(repository: str, workflow_file: str, branch: str) -> str:
 
 @dataclass(frozen=True)
 class RunnerGroupSetup:
-    """How to restrict the scale sets' runner group to the training workflow.
+    """How to restrict the scale sets' runner group to the GPU workflows.
 
     `lines` are what to print (the exact `gh api` commands, with the real values where
     they are known and OWNER/REPO-style placeholders where not); `warnings` say why the
@@ -253,7 +279,7 @@ class RunnerGroupSetup:
     scope: Scope
     owner: str
     repository: str | None
-    workflow: str  # the selected_workflows entry
+    workflows: tuple[str, ...]  # the selected_workflows entries, one per GPU workflow
     lines: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -269,19 +295,21 @@ def runner_group_setup(
     *,
     repository: str | None,
     default_branch: str,
-    workflow_file: str,
+    workflow_files: Sequence[str] = DEFAULT_GPU_WORKFLOWS,
 ) -> RunnerGroupSetup:
     """The runner group of the scale sets and the commands that restrict it.
 
-    The group may run only `workflow_file` on `default_branch` of `repository`
-    (`restricted_to_workflows: true`, `selected_workflows`), is visible to that
-    repository only, and takes no public repositories (`allows_public_repositories:
-    false`) unless the repository is public, which is then its only way in.
+    The group may run only `workflow_files` (`gpu_workflows`) on `default_branch` of
+    `repository` (`restricted_to_workflows: true`, one `selected_workflows` entry each),
+    is visible to that repository only, and takes no public repositories
+    (`allows_public_repositories: false`) unless the repository is public, which is
+    then its only way in.
     """
     scope, owner, url_repository = config_scope(url)
     repository = url_repository or repository
     repo = repository or f"{owner}/REPO"
-    workflow = workflow_ref(repo, workflow_file, default_branch)
+    workflows = tuple(workflow_ref(repo, file, default_branch) for file in workflow_files)
+    which = name_workflows(workflow_files)
     group = settings.runner_group
     if scope == "repository":
         return RunnerGroupSetup(
@@ -289,13 +317,14 @@ def runner_group_setup(
             scope,
             owner,
             repository,
-            workflow,
+            workflows,
             warnings=(
                 f"runners.github_config_url {url} is a repository URL: its runners belong to "
                 "no runner group, and every workflow of the repository may use them; register "
                 f"the scale sets with the organisation (https://{urlparse(url).netloc}/{owner}) "
-                "so that they join a runner group restricted to the training workflow"
-                + (f" ({group!r})" if group else ""),
+                "so that they join "
+                + (f"the runner group {group!r}" if group else "a runner group")
+                + f", restricted to {which}",
             ),
         )
     if not group:
@@ -304,11 +333,11 @@ def runner_group_setup(
             scope,
             owner,
             repository,
-            workflow,
+            workflows,
             warnings=(
                 "runners.runner_group is not set: the scale sets join the Default runner group "
                 f"of {owner}, which every workflow of its repositories may use; set it "
-                "(e.g. mlci-gpu) and restrict that group to the training workflow",
+                f"(e.g. mlci-gpu) and restrict that group to {which}",
             ),
         )
     netloc = urlparse(url).netloc
@@ -317,11 +346,11 @@ def runner_group_setup(
     name = shlex.quote(f"name={group}")
     select = f".runner_groups[] | select(.name == {json.dumps(group)}) | .id"
     lines = [
-        f"runner group {group!r} of {owner}: let only {workflow_file} on {default_branch} "
+        f"runner group {group!r} of {owner}: let only {which} on {default_branch} "
         f"of {repo} use the GPU runners",
         "  create it (once, as an owner of " + owner + "):",
         "    " + _gh(hostname, "-X", "POST", base, "-f", name, "-f", "visibility=selected"),
-        "  restrict it to the training workflow of the default branch, no public repositories:",
+        f"  restrict it to {which} of the default branch, no public repositories:",
         f"    id=$({_gh(hostname, base, '--paginate', '--jq', shlex.quote(select))})",
         "    "
         + _gh(
@@ -335,8 +364,11 @@ def runner_group_setup(
             "visibility=selected",
             "-F",
             "restricted_to_workflows=true",
-            "-f",
-            shlex.quote(f"selected_workflows[]={workflow}"),
+            *(
+                part
+                for workflow in workflows
+                for part in ("-f", shlex.quote(f"selected_workflows[]={workflow}"))
+            ),
             "-F",
             "allows_public_repositories=false",
         ),
@@ -363,4 +395,4 @@ def runner_group_setup(
             f"  ({repo}: the repository of mlci.yaml; pass --repo OWNER/NAME, or run it in "
             "Actions, for the real name)"
         )
-    return RunnerGroupSetup(group, scope, owner, repository, workflow, lines=tuple(lines))
+    return RunnerGroupSetup(group, scope, owner, repository, workflows, lines=tuple(lines))

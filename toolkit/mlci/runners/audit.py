@@ -7,8 +7,10 @@ code off the self-hosted runners is not in the repository but in GitHub's settin
   workflows only when the repository allows it);
 - the fork pull request approval policy (public repositories);
 - the organisation's runner groups that hold runners with the training labels:
-  a group that public repositories may use must be restricted to the training
-  workflow on the default branch (`restricted_to_workflows`, `selected_workflows`);
+  a group that public repositories may use must be restricted to the GPU workflows
+  (`mlci.runners.arc.gpu_workflows`: the training and the release workflow) on the
+  default branch (`restricted_to_workflows`, `selected_workflows`); one that admits
+  only some of them is safe, but the others' GPU jobs never get a runner (a note);
 - the repository's own self-hosted runners: they belong to no group, so every
   workflow of the repository may use them.
 
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mlci.runners.arc import workflow_ref
+from mlci.runners.arc import DEFAULT_GPU_WORKFLOWS, name_workflows, workflow_ref
 from mlci.runners.status import matches
 
 if TYPE_CHECKING:
@@ -100,6 +102,9 @@ class RunnerAudit:
     labels: tuple[str, ...]
     training_workflow: str | None  # OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH
     visibility: str | None
+    # Every workflow the GPU runner group must admit, as selected_workflows names them:
+    # training_workflow first, then the release workflow.
+    gpu_workflows: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
     unreadable: tuple[Unreadable, ...] = ()
     checked: tuple[str, ...] = ()
@@ -147,11 +152,17 @@ def _same_workflow(entry: str, expected: str) -> bool:
     return head.lower() == want_head.lower() and ref == want_ref[len("refs/heads/") :]
 
 
-def _group_fix(org: str, group: RunnerGroup, expected: str) -> str:
+def _admits(group: RunnerGroup, expected: str) -> bool:
+    return any(_same_workflow(entry, expected) for entry in group.selected_workflows)
+
+
+def _group_fix(org: str, group: RunnerGroup, expected: Sequence[str], which: str) -> str:
+    """One PATCH that sets the whole list: selected_workflows replaces, never adds."""
+    select = " ".join(f"-f 'selected_workflows[]={workflow}'" for workflow in expected)
     return (
-        f"restrict the group to the training workflow: gh api -X PATCH "
+        f"restrict the group to {which}: gh api -X PATCH "
         f"orgs/{org}/actions/runner-groups/{group.id} -f name='{group.name}' "
-        f"-F restricted_to_workflows=true -f 'selected_workflows[]={expected}' "
+        f"-F restricted_to_workflows=true {select} "
         f"(or {GROUPS_PAGE} > {group.name} > Workflow access > Selected workflows)"
     )
 
@@ -160,11 +171,13 @@ def assess(
     settings: RepositorySettings,
     labels: Sequence[str],
     *,
-    workflow_file: str = "mlci-train.yml",
+    workflow_files: Sequence[str] = DEFAULT_GPU_WORKFLOWS,
     runner_group: str | None = None,
 ) -> RunnerAudit:
-    """The verdict on what was read. `runner_group`: runners.runner_group of mlci.yaml,
-    checked even when it lists no runner (ARC scale sets scaled to zero list none)."""
+    """The verdict on what was read. `workflow_files`: the GPU workflows
+    (`mlci.runners.arc.gpu_workflows`), training workflow first. `runner_group`:
+    runners.runner_group of mlci.yaml, checked even when it lists no runner (ARC scale
+    sets scaled to zero list none)."""
     repo = settings.repository
     findings: list[Finding] = []
     checked: list[str] = []
@@ -172,11 +185,11 @@ def assess(
     unreadable = list(settings.unreadable)
     wanted = ", ".join(labels)
     public = settings.visibility == "public"
-    expected = (
-        workflow_ref(repo, workflow_file, settings.default_branch)
-        if settings.default_branch
-        else None
-    )
+    files = tuple(workflow_files)
+    which = name_workflows(files)
+    branch = settings.default_branch
+    expected = tuple(workflow_ref(repo, file, branch) for file in files) if branch else ()
+    training = expected[0] if expected else None
 
     def missing(setting: str, permission: str) -> None:
         """Not read, and nobody said why: never taken as safe."""
@@ -185,7 +198,9 @@ def assess(
 
     if settings.visibility is None:
         missing(f"the repository {repo}", NEEDS_REPO)
-        return RunnerAudit(repo, tuple(labels), expected, None, unreadable=tuple(unreadable))
+        return RunnerAudit(
+            repo, tuple(labels), training, None, expected, unreadable=tuple(unreadable)
+        )
     if public and settings.approval_policy is None:
         missing("the fork pull request approval policy", NEEDS_ADMIN)
     if settings.repo_runners is None:
@@ -249,7 +264,7 @@ def assess(
                         )
                         + ") and register them with the "
                         "organisation, in a runner group restricted to "
-                        f"{expected or 'the training workflow'} (mlci.yaml: "
+                        f"{' and '.join(expected) or which} (mlci.yaml: "
                         "runners.github_config_url = the organisation URL, runners.runner_group)"
                     ),
                 )
@@ -291,14 +306,17 @@ def assess(
                     "scaled to zero list none: set runners.runner_group in mlci.yaml so that "
                     "their group is checked too"
                 )
+        placeholders = tuple(workflow_ref("OWNER/REPO", file, "DEFAULT") for file in files)
+        report = _GroupReport(findings, checked, notes)
         for group in relevant:
-            _check_group(org, group, expected, public, findings, checked, notes)
+            _check_group(org, group, expected or placeholders, which, public, report)
 
     return RunnerAudit(
         repository=repo,
         labels=tuple(labels),
-        training_workflow=expected,
+        training_workflow=training,
         visibility=settings.visibility,
+        gpu_workflows=expected,
         findings=tuple(findings),
         unreadable=tuple(unreadable),
         checked=tuple(checked),
@@ -307,46 +325,65 @@ def assess(
     )
 
 
+@dataclass(frozen=True)
+class _GroupReport:
+    """Where _check_group puts what it finds (the lists of `assess`)."""
+
+    findings: list[Finding]
+    checked: list[str]
+    notes: list[str]
+
+
 def _check_group(
     org: str,
     group: RunnerGroup,
-    expected: str | None,
+    expected: tuple[str, ...],
+    which: str,
     public: bool,
-    findings: list[Finding],
-    checked: list[str],
-    notes: list[str],
+    report: _GroupReport,
 ) -> None:
-    expected = expected or "OWNER/REPO/.github/workflows/mlci-train.yml@refs/heads/DEFAULT"
+    """`expected`: the selected_workflows entries of the GPU workflows; `which` names them."""
     holds = (
         f"holds runners with the training labels ({', '.join(group.gpu_runners)})"
         if group.gpu_runners
         else "is runners.runner_group of mlci.yaml"
     )
     where = f"runner group {group.name!r} of {org}"
-    others = tuple(w for w in group.selected_workflows if not _same_workflow(w, expected))
+    fix = _group_fix(org, group, expected, which)
+    others = tuple(
+        w for w in group.selected_workflows if not any(_same_workflow(w, e) for e in expected)
+    )
+    missing = tuple(e for e in expected if not _admits(group, e))
     restricted = group.restricted_to_workflows and group.selected_workflows and not others
     if restricted:
-        checked.append(f"{where}: restricted to {expected}")
+        admitted = [e for e in expected if e not in missing]
+        report.checked.append(f"{where}: restricted to {', '.join(admitted)}")
+        if missing:
+            # Safe (nothing else gets in), but a GPU job would wait for a runner forever.
+            its, it = ("its GPU job", "it") if len(missing) == 1 else ("their GPU jobs", "them")
+            report.notes.append(
+                f"{where} does not admit {', '.join(missing)}: {its} never gets a runner "
+                f"from this group; to admit {it} too: {fix}"
+            )
         if public and not group.allows_public_repositories:
-            notes.append(
-                f"{where} does not allow public repositories: the training job of this public "
+            report.notes.append(
+                f"{where} does not allow public repositories: the GPU jobs of this public "
                 f"repository cannot run on it (-F allows_public_repositories=true)"
             )
         return
     if not group.allows_public_repositories:
-        checked.append(f"{where}: public repositories may not use it")
+        report.checked.append(f"{where}: public repositories may not use it")
         if public:
-            notes.append(
+            report.notes.append(
                 f"{where} does not allow public repositories: fork code cannot reach it, nor can "
-                "the training job of this public repository; to use it, restrict it to the "
-                "training workflow first, then allow public repositories"
+                f"the GPU jobs of this public repository; to use it, restrict it to {which} "
+                "first, then allow public repositories"
             )
         else:
-            notes.append(
-                f"{where} {holds} and is not restricted to the training workflow: any workflow "
-                "of the repositories that may use it can run there (fork pull requests of "
-                f"private repositories only when enabled); to restrict it: "
-                f"{_group_fix(org, group, expected)}"
+            report.notes.append(
+                f"{where} {holds} and is not restricted to {which}: any workflow of the "
+                "repositories that may use it can run there (fork pull requests of private "
+                f"repositories only when enabled); to restrict it: {fix}"
             )
         return
     if not group.restricted_to_workflows:
@@ -357,14 +394,14 @@ def _check_group(
         setting = f"{where}: restricted_to_workflows is false"
     elif others:
         problem = (
-            f"it {holds} and allows public repositories, and besides the training workflow "
-            f"it lets {', '.join(others)} use it"
+            f"it {holds} and allows public repositories, and besides {which} it lets "
+            f"{', '.join(others)} use it"
         )
         setting = f"{where}: selected_workflows"
     else:  # restricted, but to no workflow at all
-        notes.append(f"{where} is restricted to no workflow: the training job cannot use it")
+        report.notes.append(f"{where} is restricted to no workflow: the GPU jobs cannot use it")
         return
-    findings.append(Finding(setting=setting, problem=problem, fix=_group_fix(org, group, expected)))
+    report.findings.append(Finding(setting=setting, problem=problem, fix=fix))
 
 
 # -- reading the settings ------------------------------------------------------------------
@@ -377,16 +414,16 @@ def audit_runners(
     client: GitHubClient,
     labels: Sequence[str],
     *,
-    workflow_file: str = "mlci-train.yml",
+    workflow_files: Sequence[str] = DEFAULT_GPU_WORKFLOWS,
     runner_group: str | None = None,
 ) -> RunnerAudit:
-    """Read the settings of `client.repository` and assess them.
+    """Read the settings of `client.repository` and assess them (see `assess`).
 
     401 and failures other than 403/404 raise (GitHubServiceError, exit 3); a 403 or
     404 on one setting makes that setting unreadable and the rest is still read.
     """
     settings = read_settings(client, labels)
-    return assess(settings, labels, workflow_file=workflow_file, runner_group=runner_group)
+    return assess(settings, labels, workflow_files=workflow_files, runner_group=runner_group)
 
 
 def read_settings(client: GitHubClient, labels: Sequence[str]) -> RepositorySettings:

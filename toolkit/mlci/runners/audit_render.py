@@ -13,7 +13,10 @@ VERDICTS = {
 
 def render_audit(audit: RunnerAudit) -> str:
     lines = [f"Runner audit of {audit.repository} (training labels: {', '.join(audit.labels)})"]
-    if audit.training_workflow:
+    # The only workflows that may use the GPU runners: training first, then release.
+    if audit.gpu_workflows:
+        lines.append(f"GPU workflows: {', '.join(audit.gpu_workflows)}")
+    elif audit.training_workflow:
         lines.append(f"training workflow: {audit.training_workflow}")
     lines.append(VERDICTS[audit.verdict])
     if audit.findings:
