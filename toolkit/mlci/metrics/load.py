@@ -4,6 +4,11 @@ One unreadable file never hides the others: each `MetricFile` carries either its
 values or its error, and the caller decides whether an error is fatal. A metrics file
 must hold a mapping of names to values at its top level; an empty metrics file is an
 error (a training script that crashed before writing), an empty params file is not.
+
+An entry may also name a local MLflow store (`mlruns`, `mlflow.db`, `STORE#experiment`,
+see `mlci.metrics.mlruns`): its newest finished run's metrics (or params) are the
+entry's values. Stores are read from the work tree only: the base side of a comparison
+takes them from the base's run record, which keeps the values.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from mlci.documents import type_name
 from mlci.gitutil import GitError, show_file
 from mlci.metrics.flatten import Scalar, flatten
 from mlci.metrics.formats import parser_for
+from mlci.metrics.mlruns import StoreError, is_store_entry, read_store, split_entry
 from mlci.output import remember_input
 
 _KIND_NAMES = {"metrics": "metric names", "params": "param names"}
@@ -27,6 +33,9 @@ class MetricFile:
     values: dict[str, Scalar] = field(default_factory=dict)
     error: str | None = None
     missing: bool = False
+    # Where the values came from when the entry is not a plain file
+    # ("MLflow run 3f2a1b2c of experiment 'demo'"); None for a file.
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +131,38 @@ def _decode(path: str, raw: bytes, kind: str) -> MetricFile:
     return parse_metric_text(path, text, kind)
 
 
+def read_store_entry(root: Path, entry: str, kind: str = "metrics") -> MetricFile:
+    """An entry that names a local MLflow store: the chosen run's metrics or params."""
+    remember_input(root / split_entry(entry)[0])
+    try:
+        run = read_store(root, entry)
+    except StoreError as error:
+        missing = not (root / split_entry(entry)[0]).exists()
+        return MetricFile(entry, error=f"{entry}: {error}", missing=missing)
+    except (OSError, UnicodeDecodeError) as error:
+        return MetricFile(entry, error=f"{entry}: the MLflow store cannot be read ({error})")
+    values = run.params if kind == "params" else run.metrics
+    if not values and kind != "params":
+        return MetricFile(
+            entry,
+            error=f"{entry}: {run.description} logged no metrics",
+            detail=run.description,
+        )
+    return MetricFile(entry, dict(values), detail=run.description)
+
+
 def _read(path: str, cwd: Path, ref: str | None, kind: str) -> MetricFile:
     if ref is None:
+        if is_store_entry(cwd, path):
+            return read_store_entry(cwd, path, kind)
         return read_metric_file(cwd / path, path, kind)
+    if is_store_entry(cwd, path):  # stores are not committed; run records keep the values
+        return MetricFile(
+            path,
+            error=f"{path} at {ref}: an MLflow store is read from the work tree only; "
+            "the base's values come from its run record",
+            missing=True,
+        )
     where = ref
     try:
         raw = show_file(cwd, ref, path)

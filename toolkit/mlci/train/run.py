@@ -233,9 +233,20 @@ _MTIME_SLACK_S = 2.0
 def _not_written(root: Path, paths: tuple[str, ...], started: float) -> list[str]:
     """Metric files older than the run: left from an earlier run or committed, so the
     record (and the gates) would show old figures as this run's."""
+    from mlci.metrics.mlruns import is_store_entry, run_started_s
+
     stale = []
     for path in paths:
         file = root / path
+        if is_store_entry(root, path):
+            # An MLflow store: its newest run must have started with this training.
+            began = run_started_s(root, path)
+            if began is not None and began < started - _MTIME_SLACK_S:
+                stale.append(
+                    f"{path}: not written by this run (its newest MLflow run started before "
+                    "this training); the record keeps that run's values"
+                )
+            continue
         if file.is_file() and file.stat().st_mtime < started - _MTIME_SLACK_S:
             stale.append(
                 f"{path}: not written by this run (last changed before it started); "

@@ -124,9 +124,16 @@ def release_paths(config: MlciConfig) -> tuple[str, ...]:
     """What the release workflow carries from the training job to the jobs after it:
     the model and its files (the release assets), metrics and plots (the record's
     plot data), and the drift profile (an asset too). No duplicates, in that order."""
-    paths = [config.train.model, *config.release.files, *config.train.metrics]
+    paths = [config.train.model, *config.release.files, *metric_files(config)]
     paths += [config.train.plots, config.data.profile]
     return tuple(dict.fromkeys(p for p in paths if p))
+
+
+def metric_files(config: MlciConfig) -> tuple[str, ...]:
+    """The files behind train.metrics (`mlflow.db#churn` is the store `mlflow.db`)."""
+    from mlci.metrics.mlruns import split_entry
+
+    return tuple(dict.fromkeys(split_entry(entry)[0] for entry in config.train.metrics))
 
 
 def attests(config: MlciConfig) -> bool:
@@ -146,6 +153,7 @@ def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
         "custom_labels": custom_labels(config),
         "data_check": has_data_checks(config),
         "attest": attests(config),
+        "metric_files": metric_files(config),
         "release_paths": release_paths(config),
     }
 
