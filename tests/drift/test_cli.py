@@ -57,7 +57,8 @@ def test_profile_then_check_with_every_output(files, monkeypatch):
     )
     assert result.exit_code == 1, result.output
     assert result.output.splitlines()[0] == (
-        "drift detected: 2 of 5 columns drifted (40%, threshold 30%); decision: retrain"
+        "retrain: 40% of columns drifted, at or above retrain.when.drift_share 30%; "
+        "dataset drift: 2 of 5 columns drifted (40%), at or above drift.drift_share 30%"
     )
     assert result.output.rstrip().endswith(
         "Error: drift detected in 2 columns (40% >= 30%). Fix: look at the report; "

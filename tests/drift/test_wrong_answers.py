@@ -268,7 +268,12 @@ def test_unique_integer_columns_are_skipped_unless_a_test_is_named(tmp_path, mon
     (tmp_path / "mlci.yaml").write_text("drift:\n  tests:\n    row: ks\n")
     result = run("drift", "check", "--reference", "p.json", "--current", "cur.csv")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("no dataset drift: 1 of 3 columns drifted")
+    # 1 of 3 is under drift.drift_share (50%) but at the default retrain.when.drift_share
+    # (30%): the headline leads with the decision, never "no dataset drift ... retrain".
+    assert result.output.splitlines()[0] == (
+        "retrain: 33% of columns drifted, at or above retrain.when.drift_share 30%; "
+        "dataset: 1 of 3 columns drifted (33%), below drift.drift_share 50%"
+    )
     assert result.output.splitlines()[1].split()[:3] == ["DRIFT", "row", "ks"]
 
 

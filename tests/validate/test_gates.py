@@ -36,8 +36,12 @@ def test_gate_rules() -> None:
     }
     assert report.failed_metrics == ("acc", "loss", "missing", "nan")
     messages = {r.metric: r.message for r in report.failed}
-    assert messages["acc"] == "acc dropped by 0.02 vs baseline 0.87 (allowed 0.01)"
-    assert messages["loss"] == "loss dropped by 6.00% vs baseline 0.5 (allowed 5.00%)"
+    assert (
+        messages["acc"] == "acc fell by 0.02 (2.30%) vs baseline 0.87: worse by 0.02, allowed 0.01"
+    )
+    assert messages["loss"] == (
+        "loss rose by 0.03 (6.00%) vs baseline 0.5: worse by 6.00%, allowed 5.00%"
+    )
 
 
 def test_no_baseline_never_passes_a_drop_rule() -> None:
@@ -79,10 +83,13 @@ def test_validate_cli_fails_with_annotations(
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert "baseline: `metrics.json` committed at `main`" in lines[0]
-    assert "::error file=mlci.yaml,title=mlci gate min::acc = 0.7 is below the minimum 0.8" in lines
     assert (
-        "::error file=mlci.yaml,title=mlci gate max_drop::auc dropped by 0.05 vs baseline 0.8 "
-        "(allowed 0.01)" in lines
+        "::error file=mlci.yaml,title=mlci gate min::acc = 0.7 is below the minimum 0.8 by 0.1"
+        in lines
+    )
+    assert (  # "%" is written %25 in a workflow command; GitHub shows it as "%"
+        "::error file=mlci.yaml,title=mlci gate max_drop::auc fell by 0.05 (6.25%25) vs baseline "
+        "0.8: worse by 0.05, allowed 0.01" in lines
     )
     assert lines[-1].startswith("Error: 2 gate(s) failed: acc, auc. Fix: improve the model")
     text = outputs.read_text()

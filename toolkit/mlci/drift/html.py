@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from mlci.drift.render import _number, _statistic, headline, statistic_value
+from mlci.drift.render import _number, _statistic, headline, icon, statistic_value
 from mlci.drift.result import ColumnResult, DriftResult
 
 WIDTH, HEIGHT, PAD = 460, 180, 30
@@ -152,14 +152,15 @@ def to_html(result: DriftResult, plots: int = 8) -> str:
     ranked = [c for c in result.ranked() if c.plot][:plots]
     return render_page(
         "drift.html.j2",
-        headline=headline(result),
+        # The icon as in the markdown, so the page and the PR body agree with the decision.
+        headline=f"{icon(result)} {headline(result)}",
         reference=str(result.reference),
         current=str(result.current),
         reference_rows=result.reference_rows,
         current_rows=result.current_rows,
         correction=result.correction,
         alpha=result.alpha,
-        retrain_reasons="; ".join(result.retrain.reasons),
+        retrain_reasons="",  # the headline names the retraining rules that fired
         colours=COLOURS,
         figures=[_figure(c) for c in ranked],
         rows=_rows(result),

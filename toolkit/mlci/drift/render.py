@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
-from mlci.drift.result import ColumnResult, DriftResult
+from mlci.drift.result import ColumnResult, DriftResult, RuleCheck
 from mlci.markdown import markdown_table
 
 
@@ -45,25 +46,111 @@ MARKS = {
     "skipped": "skip",
 }
 VERDICTS = {"drift": "drift detected", "no drift": "no dataset drift"}
+Tone = Literal["retrain", "drift", "unsure", "ok"]
+# One colour per tone, so the icon always agrees with the decision: red only when the
+# retraining rule fired, never green unless columns were compared and none moved enough.
+ICONS: dict[Tone, str] = {"retrain": "🔴", "drift": "🟠", "unsure": "🟡", "ok": "🟢"}
+
+
+def tone(result: DriftResult) -> Tone:
+    """The headline's tone: the retraining decision first, then the dataset verdict."""
+    if result.retrain.retrain:
+        return "retrain"
+    if result.verdict == "drift":
+        return "drift"
+    if result.verdict != "no drift" or not result.compared:
+        return "unsure"  # too few values, or nothing could be compared at all
+    return "ok"
+
+
+def icon(result: DriftResult) -> str:
+    return ICONS[tone(result)]
+
+
+def _percents(value: float, limit: float) -> tuple[str, str]:
+    """`value` and `limit` as percentages with the decimals it takes to show that they
+    differ: 30.4% against a 30.5% rule must not read "30% ... below 30%"."""
+    for decimals in range(4):
+        a, b = f"{value:.{decimals}%}", f"{limit:.{decimals}%}"
+        if a != b or value == limit:
+            return a, b
+    return a, b
+
+
+def _fired(check: RuleCheck, result: DriftResult) -> str:
+    """A retraining rule that fired, named by its mlci.yaml key."""
+    key = f"retrain.when.{check.rule}"
+    if check.rule == "drift_share":
+        share, limit = _percents(result.drift_share, check.limit)
+        return f"{share} of columns drifted, at or above {key} {limit}"
+    if check.rule == "columns":
+        return f"watched column(s) drifted: {', '.join(check.value)} ({key})"
+    if check.rule == "psi":
+        where = f" ({check.note})" if check.note else ""
+        return f"PSI {check.value:g}{where}, at or above {key} {check.limit:g}"
+    if check.rule == "performance_drop":
+        return f"performance fell by {check.value:.4g}, at or above {key} {check.limit:g}"
+    return f"the model is {check.value:g} days old, at or above {key} {check.limit:g}"
+
+
+def _not_fired(check: RuleCheck) -> str:
+    """A retraining rule that did not fire, in a few words."""
+    key = f"retrain.when.{check.rule}"
+    if check.rule == "drift_share":
+        return f"{key} {check.limit:.0%} not reached"
+    if check.rule == "columns":
+        return f"no column of {key} drifted"
+    if check.value is None:
+        return f"{key} {check.note or 'not evaluated'}"
+    return f"{key} {check.limit:g} not reached"
+
+
+def _insufficient(result: DriftResult) -> str:
+    few = len(result.insufficient)
+    if not few:
+        return ""
+    return f", {few} more with insufficient data (fewer than {result.min_count} values)"
+
+
+def _dataset(result: DriftResult) -> str:
+    """The dataset's share against drift.drift_share, for a headline that leads with
+    the retraining decision (the two thresholds differ, so both are named)."""
+    if not result.compared:
+        return "dataset: no column could be tested for drift" + _insufficient(result)
+    lead, side = ("dataset drift", "at or above") if result.dataset_drift else ("dataset", "below")
+    share, threshold = _percents(result.drift_share, result.share_threshold)
+    return (
+        f"{lead}: {len(result.drifted_columns)} of {result.compared} columns drifted "
+        f"({share}), {side} drift.drift_share {threshold}"
+        f"{_insufficient(result)}"
+    )
 
 
 def headline(result: DriftResult) -> str:
-    retrain = "retrain" if result.retrain.retrain else "no retraining"
+    """One line that agrees with the decision: it leads with "retrain:" and the rules
+    that fired when the retraining rule fired, else with the dataset verdict."""
+    if result.retrain.retrain:
+        fired = [_fired(c, result) for c in result.retrain.checks if c.fired]
+        return "retrain: " + "; ".join([*fired, _dataset(result)])
     few = len(result.insufficient)
     if few and not result.compared:
         return (
             f"insufficient data: {few} of {few} columns have fewer than {result.min_count} "
-            f"values, none could be tested for drift; decision: {retrain}"
+            f"values, none could be tested for drift; decision: no retraining"
         )
+    if not result.compared:
+        return "nothing compared: no column could be tested for drift; decision: no retraining"
     verdict = VERDICTS.get(result.verdict, result.verdict)
-    drifted = len(result.drifted_columns)
-    total = result.compared
-    extra = ""
-    if few:
-        extra = f", {few} more with insufficient data (fewer than {result.min_count} values)"
+    decision = "no retraining"
+    if result.verdict == "drift":  # drift without retraining: say which rule held back
+        checks = result.retrain.checks
+        why = "; ".join(_not_fired(c) for c in checks) or "no retrain.when rule is set"
+        decision += f" ({why})"
+    share, threshold = _percents(result.drift_share, result.share_threshold)
     return (
-        f"{verdict}: {drifted} of {total} columns drifted ({result.drift_share:.0%}, "
-        f"threshold {result.share_threshold:.0%}){extra}; decision: {retrain}"
+        f"{verdict}: {len(result.drifted_columns)} of {result.compared} columns drifted "
+        f"({share}, threshold {threshold})"
+        f"{_insufficient(result)}; decision: {decision}"
     )
 
 
@@ -80,8 +167,6 @@ def to_text(result: DriftResult, limit: int = 20) -> str:
         lines.append(f"  {mark:5} {column.name:24} {_statistic(column)}  {notes}".rstrip())
     if len(result.columns) > limit:
         lines.append(f"  ... and {len(result.columns) - limit} more columns (see --json/--md)")
-    for reason in result.retrain.reasons:
-        lines.append(f"  retrain: {reason}")
     lines.extend(f"  note: {n}" for n in result.notes)
     lines.extend(f"  error: {e}" for e in result.errors)
     return "\n".join(lines)
@@ -89,11 +174,10 @@ def to_text(result: DriftResult, limit: int = 20) -> str:
 
 def to_markdown(result: DriftResult, limit: int = 50) -> str:
     """A summary for PR bodies and the step summary: verdict, decision, column table."""
-    icon = {"drift": "🔴", "no drift": "🟢"}.get(result.verdict, "🟡")
     lines = [
         "## Data drift",
         "",
-        f"{icon} **{headline(result)}**",
+        f"{icon(result)} **{headline(result)}**",
         "",
         f"Reference `{result.reference}` ({result.reference_rows:,} rows"
         f"{', profile' if not result.exact else ''}) vs current `{result.current}` "
@@ -101,9 +185,6 @@ def to_markdown(result: DriftResult, limit: int = 50) -> str:
         f"alpha {result.alpha}.",
         "",
     ]
-    if result.retrain.reasons:
-        lines.append("**Retraining:** " + "; ".join(result.retrain.reasons))
-        lines.append("")
     if result.performance:
         perf = result.performance
         lines.append(

@@ -155,6 +155,8 @@ def report_from_parts(
         errors=errors,
         data_check=tuple(data_check) if data_check is not None else None,
         extra=tuple(sections),
+        # The drift check's current data is fetched later: never "missing" from a PR's run.
+        current_data=config.data.current.path,
     )
     built = build_sections(inputs)
     full = sections_markdown(built)

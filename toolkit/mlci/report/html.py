@@ -45,11 +45,11 @@ def heading(text: str, level: int = 2) -> str:
 
 # -- section renderers (registered in mlci.report.sections) ------------------------------
 def summary_html(inputs: ReportInputs) -> str:
-    passed = inputs.gates.passed
-    failed = ", ".join(inputs.gates.failed_metrics)
-    verdict = f"Gates {'passed' if passed else 'failed'}" + (f": {failed}" if failed else "")
+    # The same verdict the markdown headline states (`ReportInputs.verdict`).
+    verdict = inputs.verdict
+    css = {"failed": "fail", "passed": "pass"}.get(verdict.state, "")
     parts = [
-        f'<p class="{"pass" if passed else "fail"}"><strong>{escape(verdict)}</strong></p>',
+        f'<p class="{css}"><strong>{escape(f"{verdict.icon} {verdict.sentence()}")}</strong></p>',
         para(f"Baseline: {inputs.baseline.description}"),
     ]
     if not inputs.baseline.found:
@@ -106,11 +106,18 @@ def plots_html(inputs: ReportInputs) -> str:
 
 def lineage_html(inputs: ReportInputs) -> str:
     rows = []
-    if inputs.model is not None:
-        model = inputs.model
+    model = inputs.model
+    # A model file that is not there is shown only when the training should have written it.
+    if model is not None and (model.sha256 is not None or inputs.missing_model):
         rows.append(["model", model.path, model.sha256 or "missing", str(model.size)])
-    rows += [["data", d.path, d.sha256 or "missing", str(d.size)] for d in inputs.data]
+    rows += [["data", d.path, d.sha256 or "missing", str(d.size)] for d in inputs.shown_data]
     body = table(["Kind", "Path", "SHA-256", "Bytes"], rows) if rows else para("None.")
+    if inputs.missing_model:
+        body += para(
+            f"The training did not write the model {inputs.missing_model} "
+            "(train.model in mlci.yaml).",
+            "fail",
+        )
     return heading("Data and lineage") + body
 
 

@@ -17,24 +17,14 @@ from mlci.metrics.diff import MetricsDiff
 from mlci.metrics.render import format_value, render_markdown
 from mlci.report.charts import plot_markdown
 from mlci.report.links import ReportLinks
-from mlci.report.parts import ReportInputs, ReportSection
+from mlci.report.parts import ReportInputs, ReportSection, ReportVerdict
 from mlci.train.record import FileDigest, RunRecord
-from mlci.validate.baseline import Baseline
 from mlci.validate.gates import GateReport
 
 
-def headline(gates: GateReport, metrics: MetricsDiff, baseline: Baseline) -> str:
-    if not gates.results:
-        verdict = "ℹ️ No gates configured"
-    elif gates.passed:
-        verdict = "✅ All gates passed"
-    else:
-        failed = ", ".join(f"`{m}`" for m in gates.failed_metrics)
-        verdict = f"❌ Gates failed: {failed}"
-    if baseline.found:
-        better, worse = metrics.count("better"), metrics.count("worse")
-        verdict += f" · {better} better, {worse} worse than {baseline.label}"
-    return f"## {verdict}"
+def headline(verdict: ReportVerdict) -> str:
+    """`## ❌ Gates failed: `loss` · 0 better, 2 worse than main (3f2a1b2)`."""
+    return f"## {verdict.icon} {verdict.sentence(lambda metric: f'`{metric}`')}"
 
 
 def gates_table(gates: GateReport, precision: int) -> str:
@@ -138,14 +128,19 @@ def lineage_section(
     *,
     manifest: Manifest | None = None,
     diff: ManifestDiff | None = None,
+    missing_model: str | None = None,
+    missing_data: Sequence[str] = (),
 ) -> str:
     """Model and data hashes vs the base run; with a manifest, rows, schema and what changed.
 
     `diff` compares the base run's manifest with `manifest` (None when either is missing).
+    `data` holds only the files worth listing (`ReportInputs.shown_data`). A missing
+    model is a row and a warning only when the training should have written it
+    (`missing_model`); otherwise it is left out, as it tells a reviewer nothing.
     """
     base_data = {d.path: d for d in base_record.data} if base_record else {}
     rows = []
-    if model is not None:
+    if model is not None and (model.sha256 is not None or missing_model):
         before = base_record.model if base_record else None
         change = (
             "-" if before is None else ("unchanged" if before.sha256 == model.sha256 else "changed")
@@ -158,15 +153,21 @@ def lineage_section(
     parts = []
     if rows:
         parts.append(markdown_table(["Kind", "Path", "SHA-256", "Size", "vs base run"], rows))
+    if missing_model:
+        run = f" run `{head_record.id}`" if head_record is not None else ""
+        parts.append(
+            f"⚠️ The training{run} did not write the model `{missing_model}` "
+            "(train.model in mlci.yaml)."
+        )
     if manifest is not None and manifest.files:
         parts.append(_manifest_table(manifest, diff))
     if manifest is not None:
         line = _changed_line(diff, base_record)
         if line:
             parts.append(line)
-    missing = [d.path for d in data if d.sha256 is None]
-    if manifest is not None and missing:
-        parts.append("Missing data: " + ", ".join(f"`{p}`" for p in missing) + ".")
+    if manifest is not None and missing_data:
+        names = ", ".join(f"`{p}`" for p in missing_data)
+        parts.append(f"⚠️ Training data not found: {names} (train.data or data.reference).")
     if head_record is not None:
         runner = head_record.runner
         # The shape of `mlci.runners.RunnerInfo.to_dict()`.
@@ -206,7 +207,7 @@ def links_section(links: ReportLinks) -> str:
 
 # -- section renderers (registered in mlci.report.sections) ------------------------------
 def summary_markdown(inputs: ReportInputs) -> str:
-    out = [headline(inputs.gates, inputs.metrics, inputs.baseline), ""]
+    out = [headline(inputs.verdict), ""]
     out.append(f"**{inputs.title}** · baseline: {inputs.baseline.description}")
     if not inputs.baseline.found:
         out.append("\n⚠️ Metrics are shown without a comparison; see the gates for baseline rules.")
@@ -244,11 +245,13 @@ def plots_markdown(inputs: ReportInputs) -> str:
 def lineage_markdown(inputs: ReportInputs) -> str:
     text = lineage_section(
         inputs.model,
-        inputs.data,
+        inputs.shown_data,
         inputs.base_record,
         inputs.head_record,
         manifest=inputs.data_manifest,
         diff=inputs.data_diff,
+        missing_model=inputs.missing_model,
+        missing_data=inputs.missing_data,
     )
     return "### Data and lineage\n\n" + text
 

@@ -127,8 +127,12 @@ def _check_metric(
             text = f"{name} = {_fmt(value)} is not a finite number, so it fails the {word}"
         elif ok:
             text = f"{name} = {_fmt(value)} {'≥' if rule == 'min' else '≤'}"
-        else:
-            text = f"{name} = {_fmt(value)} is {'below' if rule == 'min' else 'above'} the {word}"
+        else:  # say by how much it missed: a reviewer weighs 0.001 and 0.1 differently
+            side = "below" if rule == "min" else "above"
+            gap = _fmt(abs(number - limit))
+            text = f"{name} = {_fmt(value)} is {side} the {word} {_fmt(limit)} by {gap}"
+            out.append(result(rule, limit, "fail", text))
+            continue
         out.append(result(rule, limit, "pass" if ok else "fail", f"{text} {_fmt(limit)}"))
     for rule, limit in relative:
         out.append(
@@ -190,24 +194,59 @@ def _check_relative(
             f"{name}: baseline value {_fmt(b)} is not a finite number, so {rule} fails",
         )
     lower = direction_of(name, metrics_config) == "lower"
-    drop = (number - b) if lower else (b - number)
+    change = number - b
+    worse = change if lower else -change  # > 0: the metric got worse, by its direction
     if rule == "max_rise":
-        amount, word = number - b, "rose"
+        judged = change
     elif rule == "max_drop_relative":
-        amount, word = drop / abs(b), "dropped"
+        judged = worse / abs(b)
     else:
-        amount, word = drop, "dropped"
-    ok = amount <= limit + _TOLERANCE
-    if amount < 0:  # it improved (or fell, for max_rise): say so, not "dropped by -x"
-        amount, word = -amount, ("fell" if rule == "max_rise" else "improved")
-    shown = f"{amount:.2%}" if rule == "max_drop_relative" else _fmt(amount)
-    allowed = f"{limit:.2%}" if rule == "max_drop_relative" else _fmt(limit)
-    return result(
-        rule,
-        limit,
-        "pass" if ok else "fail",
-        f"{name} {word} by {shown} vs baseline {_fmt(b)} (allowed {allowed})",
-    )
+        judged = worse
+    ok = judged <= limit + _TOLERANCE
+    message = gate_change_message(name, rule, limit, number, b, lower=lower)
+    return result(rule, limit, "pass" if ok else "fail", message)
+
+
+def _movement(name: str, number: float, base: float) -> str:
+    """What the value did, in plain words: "rmse rose by 0.12 (4.89%) vs baseline 2.45"."""
+    change = number - base
+    if abs(change) <= _TOLERANCE:
+        return f"{name} is unchanged vs baseline {_fmt(base)}"
+    verb = "rose" if change > 0 else "fell"
+    share = f" ({abs(change) / abs(base):.2%})" if base != 0 else ""
+    return f"{name} {verb} by {_fmt(abs(change))}{share} vs baseline {_fmt(base)}"
+
+
+def gate_change_message(
+    name: str, rule: str, limit: float, number: float, base: float, *, lower: bool
+) -> str:
+    """The message of a baseline rule: the movement, then what it means for the metric.
+
+    "rose"/"fell" say what the number did; "worse"/"better" follow the metric's
+    direction (`lower`: smaller is better), so a rising rmse is "worse", never "dropped".
+    `max_drop_relative` judges the worsening as a share of the baseline, `max_rise` the
+    raw rise whatever the direction.
+    """
+    change = number - base
+    worse = change if lower else -change
+    relative = rule == "max_drop_relative"
+
+    def amount(value: float) -> str:
+        return f"{abs(value) / abs(base):.2%}" if relative else _fmt(abs(value))
+
+    allowed = f"{limit:.2%}" if relative else _fmt(limit)
+    head = _movement(name, number, base)
+    if abs(change) <= _TOLERANCE:
+        tail = (
+            f"rise allowed up to {allowed}" if rule == "max_rise" else f"allowed worse by {allowed}"
+        )
+        return f"{head}; {tail}"
+    judgement = f"{'worse' if worse > 0 else 'better'} by {amount(worse)}"
+    if rule == "max_rise":
+        return f"{head}: {judgement}, rise allowed up to {allowed}"
+    if worse > 0:
+        return f"{head}: {judgement}, allowed {allowed}"
+    return f"{head}: {judgement}; allowed worse by {allowed}"
 
 
 def evaluate_gates(
