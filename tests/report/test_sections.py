@@ -58,6 +58,7 @@ def test_the_registry_order_is_the_order_of_both_renderings() -> None:
         "metrics",
         "params",
         "plots",
+        "images",
         "lineage",
         "data_check",
         "extra",

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "mlci.cli.metrics_cmd:metrics",
     "params": "mlci.cli.params_cmd:params",
     "promote": "mlci.cli.release_cmd:promote",
+    "publish-images": "mlci.cli.report_cmd:publish_images",
     "release": "mlci.cli.release_cmd:release",
     "releases": "mlci.cli.release_cmd:releases",
     "report": "mlci.cli.report_cmd:report",

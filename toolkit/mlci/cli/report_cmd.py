@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
+from mlci.cli._github import github_options
 from mlci.cli._options import config_option
 from mlci.markdown import GITHUB_COMMENT_LIMIT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from mlci.config.schema import MlciConfig
+    from mlci.gha import EventContext
+    from mlci.github.client import GitHubClient
+    from mlci.report.images import ImageGallery
+
+# Literal here, not imported: `mlci --help` imports this module (mlci.report.images has it).
+DEFAULT_ASSETS_BRANCH = "mlci/assets"
 
 
 @click.command("report")
@@ -55,6 +69,30 @@ from mlci.markdown import GITHUB_COMMENT_LIMIT
     show_default=True,
     help="Cap of the comment's size.",
 )
+@click.option(
+    "--images",
+    "images_mode",
+    type=click.Choice(["auto", "link", "off"]),
+    default="auto",
+    show_default=True,
+    help="Images the training wrote (png/jpg/gif/svg/webp under train.plots and --image): "
+    "auto publishes them to the assets branch with --post and a token, else lists where they "
+    "would be; link shows them by URL and leaves publishing to `mlci publish-images` in a "
+    "later trusted job; off leaves them out.",
+)
+@click.option(
+    "--image",
+    "image_paths",
+    multiple=True,
+    help="Another image file or folder the training writes, besides train.plots "
+    "(e.g. plot.png); repeatable.",
+)
+@click.option(
+    "--assets-branch",
+    default=DEFAULT_ASSETS_BRANCH,
+    show_default=True,
+    help="Branch the images are published to (an orphan branch of images only).",
+)
 @config_option
 def report(
     base_ref: str | None,
@@ -65,6 +103,9 @@ def report(
     no_html: bool,
     data_check: str | None,
     max_chars: int,
+    images_mode: str,
+    image_paths: tuple[str, ...],
+    assets_branch: str,
     config_path: str | None,
 ) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
@@ -79,12 +120,19 @@ def report(
     comment to the step summary. Exits 0 whatever the gates say (use `mlci validate`).
     With --data-check, the results `mlci data check --json` wrote become a section.
 
+    Images the training wrote (PNG, JPEG, GIF, SVG, WebP under train.plots, or named
+    with --image) show in the comment from an orphan branch of the repository
+    (--assets-branch), one folder per commit, and are embedded in report.html. OUT/assets/
+    and OUT/assets.json hold them as they would be committed; over 1 MB per image, 20
+    images or 5 MB in all, the rest are left out with a note.
+
     \b
     Example:
       mlci report --base main
       mlci report --base "$BASE_SHA" --base-branch main
       mlci report --base main --out build/report --post
       mlci report --base main --data-check data-check.json
+      mlci report --base main --image plot.png --images link
     """
     import json
     import os
@@ -109,8 +157,16 @@ def report(
             None, event.repository or None, False, dry_run_option="leave out --post"
         )
     base = base_ref or event.base_ref or config.github.default_branch
+    gallery = None
+    if images_mode != "off":
+        sources = [s for s in (config.train.plots, *image_paths) if s]
+        found = _gallery(config, sources, base, baseline_file, base_name, assets_branch)
+        if found is not None:
+            gallery = _decide(found, event, client, reason, post=post, mode=images_mode)
     links = ReportLinks(
-        run_url=event.run_url, artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None
+        run_url=event.run_url,
+        artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None,
+        images=gallery,
     )
     result = build_report(
         config,
@@ -130,6 +186,8 @@ def report(
     if not no_html:
         contents["report.html"] = render_html(result, f"mlci report: {config.project}")
     write_outputs([("--out", out / name, text) for name, text in contents.items()], read)
+    if gallery is not None and gallery.images:
+        _write_assets(out, gallery)
     runtime = ActionsRuntime()
     runtime.append_summary(result.markdown)
     click.echo(f"report: {out / 'report.md'} (baseline: {result.baseline.description})")
@@ -139,6 +197,10 @@ def report(
     )
     if result.truncated:
         click.echo(f"the comment was cut to {max_chars} characters; report.md is complete")
+    if gallery is not None and (gallery.images or gallery.left_out):
+        click.echo(_images_line(gallery, out))
+    if post and gallery is not None and gallery.images and gallery.state != "local":
+        _publish(client, gallery)
     if post:
         _post(result, config.github.comment_key, event, client, reason)
     runtime.set_outputs(
@@ -172,3 +234,234 @@ def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untype
             ),
         )
         click.echo(f"check run: {check.action}")
+
+
+def _gallery(
+    config: MlciConfig,
+    sources: list[str],
+    base: str | None,
+    baseline_file: str | None,
+    base_name: str | None,
+    branch: str,
+) -> ImageGallery | None:
+    """The images the comment shows (state `dry-run` until `_decide` says otherwise)."""
+    from pathlib import Path
+
+    from mlci.errors import InputError
+    from mlci.gitutil import branch_problem, git_state
+    from mlci.report.images import ImageGallery, ImageLimits, report_image_pairs, select_images
+    from mlci.validate.baseline import Baseline, resolve_baseline
+
+    problem = branch_problem(branch)
+    if problem:
+        raise InputError(
+            f"--assets-branch {branch!r} is not a valid branch name: it {problem}",
+            f"use a name such as {DEFAULT_ASSETS_BRANCH}",
+        )
+    if not sources:
+        return None
+    root = Path.cwd()
+    if baseline_file and baseline_file.startswith("mlflow:"):
+        baseline = Baseline("none", "an MLflow model keeps no image files mlci reads")
+    else:
+        # The base side needs the base record, which build_report resolves again (it has
+        # no hook for images yet); the second pass reads the records branch already fetched.
+        baseline = resolve_baseline(config, root, base, baseline_file, base_name=base_name)
+    limits = ImageLimits()
+    pairs = report_image_pairs(sources, root, baseline, limits)
+    if not pairs:
+        return None
+    commit = git_state(root).commit
+    images, left_out = select_images(pairs, commit, limits)
+    return ImageGallery(images, left_out, branch, "dry-run", commit)
+
+
+def _decide(
+    gallery: ImageGallery,
+    event: EventContext,
+    client: GitHubClient | None,
+    reason: str | None,
+    *,
+    post: bool,
+    mode: str,
+) -> ImageGallery:
+    """Whether the images are published now, by a later step, or only listed (see --images)."""
+    import dataclasses
+
+    from mlci.errors import InputError
+
+    repository = (client.repository if client is not None else None) or event.repository or None
+    publishing = post and client is not None
+    changes: dict[str, object] = {"repository": repository, "server_url": event.server_url}
+    if gallery.commit is None:
+        changes.update(state="local", reason="the work tree is not a git commit")
+    elif mode == "link" or publishing:
+        if not repository:
+            raise InputError(
+                "--images link: no repository to link the images in (GITHUB_REPOSITORY is unset)",
+                "set GITHUB_REPOSITORY=owner/name, or use --images auto",
+            )
+        changes.update(state="published" if publishing else "pending")
+    else:
+        changes.update(reason=reason if post else "no --post")
+    return dataclasses.replace(gallery, **changes)  # type: ignore[arg-type]
+
+
+def _write_assets(out, gallery) -> None:  # type: ignore[no-untyped-def]
+    """OUT/assets/ as the assets branch would hold them, and OUT/assets.json naming them.
+
+    `mlci publish-images` publishes exactly the files assets.json lists (a folder may
+    keep files of earlier runs).
+    """
+    import json
+
+    from mlci.output import write_file
+
+    for path, content in gallery.files().items():
+        write_file(out / "assets" / path, content, option="--out")
+    manifest = {
+        "branch": gallery.branch,
+        "commit": gallery.commit,
+        "state": gallery.state,
+        "files": sorted(gallery.files()),
+        "left_out": list(gallery.left_out),
+    }
+    write_file(out / "assets.json", json.dumps(manifest, indent=2) + "\n", option="--out")
+
+
+def _images_line(gallery: ImageGallery, out: Path) -> str:
+    where = {
+        "published": f"shown from branch {gallery.branch}",
+        "pending": f"linked to branch {gallery.branch} (`mlci publish-images` publishes them)",
+        "dry-run": f"not published ({gallery.reason})",
+        "local": f"not published ({gallery.reason})",
+    }[gallery.state]
+    parts = [f"images: {len(gallery.images)} {where}"]
+    if gallery.images:
+        parts.append(f"{out / 'assets'} holds them")
+    if gallery.left_out:
+        parts.append(f"{len(gallery.left_out)} left out (the report says why)")
+    return "; ".join(parts)
+
+
+def _publish(client, gallery) -> None:  # type: ignore[no-untyped-def]
+    """The images onto the assets branch before the comment that shows them is posted."""
+    from mlci.github.assets import publish_assets
+
+    result = publish_assets(client, gallery.branch, gallery.commit, gallery.files())
+    click.echo(_published_line(result))
+
+
+def _published_line(result) -> str:  # type: ignore[no-untyped-def]
+    if result.dry_run:
+        return f"images: dry run, wrote {result.outbox_path}"
+    if result.unchanged:
+        return f"images: already on {result.branch}, nothing committed"
+    return f"images: committed {len(result.paths)} to {result.branch} ({result.commit[:7]})"
+
+
+@click.command("publish-images")
+@click.option(
+    "--from",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Report folder `mlci report` wrote (its assets.json and assets/).",
+)
+@click.option(
+    "--sha",
+    required=True,
+    help="The reported commit (a pull request's head SHA): only its folders are published.",
+)
+@click.option(
+    "--branch",
+    default=DEFAULT_ASSETS_BRANCH,
+    show_default=True,
+    help="Branch the images go to (orphan, images only; created on first use).",
+)
+@github_options
+def publish_images(
+    folder: str,
+    sha: str,
+    branch: str,
+    token: str | None,
+    repository: str | None,
+    dry_run: bool,
+    json_out: str | None,
+    outbox: str | None,
+) -> None:
+    """Publish the images of a report to the assets branch (the trusted half of --images link).
+
+    Reads FOLDER/assets.json and the files it lists under FOLDER/assets/ and commits
+    to BRANCH only the images of SHA (`SHA/...` and `SHA-base/...`) whose content is
+    the image their name says, within the report's limits (1 MB each, 20, 5 MB in all);
+    anything else is named and left out. The same images again commit nothing. A
+    folder without assets.json publishes nothing (exit 0). The folder may come from a
+    pull request's artifact: nothing in it is run, and nothing outside those two folders
+    of SHA reaches the branch. Without a token the files go to the outbox.
+
+    \b
+    Example:
+      mlci publish-images --from mlci-report --sha "$HEAD_SHA"
+      mlci publish-images --from .mlci/report --sha "$(git rev-parse HEAD)" --dry-run
+    """
+    import dataclasses
+    from pathlib import Path
+
+    from mlci.cli._github import emit, open_client, outbox_for
+    from mlci.cli._outputs import prepare_outputs
+    from mlci.github.assets import AssetsResult, check_assets, publish_assets
+    from mlci.report.images import ImageLimits, read_asset_files
+
+    sha = sha.strip().lower()
+    check_assets(branch, sha, {})
+    prepare_outputs([("--json", json_out)])
+    limits = ImageLimits()
+    listed = _manifest_files(Path(folder), limits)
+    files, notes = read_asset_files(listed, sha, limits)
+    for note in notes:  # on stderr: stdout may be the --json result
+        click.echo(note, err=True)
+    if not files:
+        result = AssetsResult(branch, None, False, True, (), left_out=notes)
+        emit(result, {"assets-commit": ""}, json_out, f"images: none to publish in {folder}")
+        return
+    client, reason = open_client(token, repository, dry_run)
+    if client is None:
+        click.echo(f"{reason}: writing to the outbox instead of publishing")
+    result = publish_assets(client, branch, sha, files, outbox=outbox_for(outbox))
+    result = dataclasses.replace(result, left_out=notes)
+    emit(result, {"assets-commit": result.commit or ""}, json_out, _published_line(result))
+
+
+def _manifest_files(folder, limits) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    """The files FOLDER/assets.json lists, read from FOLDER/assets/ (links and escapes skipped).
+
+    A file over the size cap is read as its first bytes past the cap, so the check that
+    follows names it as too big without reading all of it.
+    """
+    from mlci.documents import parse_json_text
+    from mlci.errors import InputError
+
+    manifest = folder / "assets.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        data = parse_json_text(manifest.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"{manifest}: not valid JSON ({error})", "write it again with `mlci report`"
+        ) from None
+    names = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(
+            f"{manifest}: `files` must be a list of paths", "write it again with `mlci report`"
+        )
+    assets = (folder / "assets").resolve()
+    out: dict[str, bytes] = {}
+    for name in names:
+        path = folder / "assets" / name
+        if path.is_symlink() or not path.is_file() or not path.resolve().is_relative_to(assets):
+            continue
+        with path.open("rb") as handle:
+            out[name] = handle.read(limits.max_bytes + 1)
+    return out

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlci.report.images import ImageGallery
 
 
 @dataclass(frozen=True)
@@ -12,6 +16,9 @@ class ReportLinks:
     full_report_url: str | None = None
     # Only when set are PNG images linked from the comment (no image hosting otherwise).
     assets_url: str | None = None
+    # The images the project wrote, by their URL on the assets branch (mlci.report.images):
+    # the comment points at them; the HTML report embeds their bytes.
+    images: ImageGallery | None = None
 
     def named(self) -> list[tuple[str, str]]:
         """(title, url) of the links the report's Links section lists, in order."""

@@ -33,6 +33,7 @@ from typing import Any
 
 from mlci.data.quality import QualityReport
 from mlci.report import html as h
+from mlci.report import images as img
 from mlci.report import markdown as md
 from mlci.report.links import ReportLinks
 from mlci.report.parts import ReportInputs, ReportSection
@@ -94,6 +95,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("metrics", _always, md.metrics_markdown, h.metrics_html),
     Section("params", _always, md.params_markdown, h.params_html),
     Section("plots", _plots, md.plots_markdown, h.plots_html),
+    Section("images", img.build_images, img.images_markdown, img.images_html),
     Section("lineage", _always, md.lineage_markdown, h.lineage_html),
     Section("data_check", _data_check, md.data_check_markdown, h.data_check_html),
     Section("extra", _extra, md.extra_markdown, h.extra_html),
