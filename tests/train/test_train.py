@@ -204,3 +204,19 @@ def test_metrics_left_from_an_earlier_run_are_flagged(project: Path) -> None:
     fresh = CliRunner().invoke(cli, ["train"])
     assert fresh.exit_code == 0, fresh.output
     assert "not written by this run" not in fresh.output
+
+
+def test_the_plot_copy_kept_with_a_record_holds_images_too(tmp_path) -> None:
+    """The base side of an image in a later report comes from this copy."""
+    from mlci.train.run import snapshot_plots
+
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "roc.csv").write_text("fpr,tpr\n0,0\n1,1\n")
+    (plots / "confusion.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    (plots / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * (2**20 + 1))
+    (plots / "notes.txt").write_text("not plot data")
+    target = tmp_path / "copy"
+    snapshot_plots(tmp_path, "plots", target)
+    kept = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert kept == ["plots/confusion.png", "plots/roc.csv"]  # too big and not plots: left out

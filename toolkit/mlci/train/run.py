@@ -26,8 +26,8 @@ from mlci.train.record import RunRecord, record_path, run_folder, save_run
 if TYPE_CHECKING:
     from mlci.tracking.connection import HttpLimits
 
-PLOT_SUFFIXES = (".csv", ".tsv", ".json")
 MAX_PLOT_BYTES = 5 * 2**20
+MAX_IMAGE_BYTES = 2**20  # the report shows no bigger image (mlci.report.images)
 
 
 def training_env(env: Mapping[str, str], python: str) -> dict[str, str]:
@@ -261,14 +261,17 @@ def snapshot_plots(root: Path, folder: str, target: Path) -> None:
     Plot data is usually not committed; without a copy the base side of a plot
     would be lost once the base branch's checkout is gone.
     """
+    from mlci.report.plots import IMAGE_SUFFIXES, PLOT_SUFFIXES
+
     source = root / folder
     if not source.is_dir():
         return
     for file in sorted(source.rglob("*")):
-        if (
-            file.is_file()
-            and file.suffix.lower() in PLOT_SUFFIXES
-            and file.stat().st_size <= MAX_PLOT_BYTES
+        if not file.is_file() or file.is_symlink():
+            continue
+        suffix, size = file.suffix.lower(), file.stat().st_size
+        if (suffix in PLOT_SUFFIXES and size <= MAX_PLOT_BYTES) or (
+            suffix in IMAGE_SUFFIXES and size <= MAX_IMAGE_BYTES
         ):
             copy = target / file.relative_to(root)
             copy.parent.mkdir(parents=True, exist_ok=True)
