@@ -89,7 +89,7 @@ def publish_assets(
     from mlci.github.records import publish_record
 
     message = f"mlci: images of the report of {report_commit[:7]}"
-    result = publish_record(client, branch, files, message)
+    result = publish_record(client, branch, files, message, trailer="Mlci-Generated: assets")
     return AssetsResult(
         branch, result.commit, result.created_branch, result.unchanged, paths, dry_run=False
     )

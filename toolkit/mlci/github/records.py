@@ -73,8 +73,11 @@ def publish_record(
     *,
     outbox: Outbox | None = None,
     outbox_key: str | None = None,
+    trailer: str = TRAILER,
 ) -> PublishResult:
     """Commit `files` onto `branch` (created as an orphan when missing); see the module.
+
+    `trailer` ends the commit message and says what mlci published (records, assets).
 
     Without a client (no token, --dry-run) the files go to the outbox under
     `records-<outbox_key>/`, as they would be committed.
@@ -89,7 +92,7 @@ def publish_record(
         return PublishResult(branch, None, False, False, paths, dry_run=True, outbox_path=folder)
     repo = client.repo
     for attempt in range(1, ATTEMPTS + 1):
-        result = _attempt(client, repo, branch, files, message, paths)
+        result = _attempt(client, repo, branch, files, f"{message.rstrip()}\n\n{trailer}\n", paths)
         if result is not None:
             return PublishResult(
                 result.branch,
@@ -121,10 +124,11 @@ def _attempt(
     tree = write_tree(client, repo, files, tip.tree if tip is not None else None)
     if tip is not None and tree.sha == tip.tree.sha:
         return PublishResult(branch, None, False, True, paths)
-    text = f"{message.rstrip()}\n\n{TRAILER}\n"
     parents = [tip] if tip is not None else []
     # An unreferenced duplicate commit is harmless, so this may be repeated.
-    commit = client.call("writing the commit", lambda: repo.create_git_commit(text, tree, parents))
+    commit = client.call(
+        "writing the commit", lambda: repo.create_git_commit(message, tree, parents)
+    )
     new_sha = str(commit.sha)
     if tip_sha is None:
         try:
