@@ -469,7 +469,7 @@ def test_the_audit_reads_the_training_workflow_from_mlci_yaml(here: Path) -> Non
 
 def test_init_points_at_the_audit_when_it_writes_self_hosted_labels(here: Path) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(here)], check=True)
-    result = CliRunner().invoke(cli, ["init"])
+    result = CliRunner().invoke(cli, ["init", "--gpu"])
     assert result.exit_code == 0, result.output
     assert (
         "note: the GPU jobs run on self-hosted runners [self-hosted, linux, x64, gpu]: put "

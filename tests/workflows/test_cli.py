@@ -32,8 +32,17 @@ def test_init_in_an_empty_repository_guesses_and_says_so(repo: Path) -> None:
     result = invoke("init")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "guessed build.install: no requirements.txt or pyproject.toml, set it by hand" in lines
-    assert "guessed train.command: no training script found, set it by hand" in lines
+    assert (
+        "guessed build.install: python -m pip install --upgrade pip, no requirements file, "
+        "pyproject.toml, setup.py, Pipfile, environment file or MLproject found: set it to what "
+        "installs your dependencies"
+    ) in lines
+    assert "guessed build.test: none, no tests in the repository" in lines
+    assert any(
+        line.startswith("note: train.command: ") and line.endswith("set train.command by hand")
+        for line in lines
+    )
+    assert not any(line.startswith("guessed train.command") for line in lines)
     assert "created     mlci.yaml" in lines
     for path in WORKFLOWS:
         assert f"created     {path}" in lines
@@ -57,10 +66,13 @@ def test_init_guesses_from_project_files(repo: Path) -> None:
     import yaml
 
     config = yaml.safe_load((repo / "mlci.yaml").read_text())
-    assert config["build"]["install"] == "pip install -r requirements.txt"
+    assert config["build"]["install"].startswith("pip install -r requirements.txt")
+    assert config["build"]["test"] is None
+    # No .dvc folder: DVC cannot run the pipeline, so its stages' commands run in order.
     assert config["train"]["command"] == "python src/train.py --fast"
     assert config["train"]["params"] == "params.yaml"
     assert config["train"]["metrics"] == ["scores.json"]
+    assert config["train"]["runner"] == ["ubuntu-latest"]
     assert config["data"] == {
         "reference": "data/train.csv",
         "current": {"path": "data/current.csv"},
@@ -122,15 +134,17 @@ def test_generate_check_prints_a_diff_and_exits_1(repo: Path) -> None:
     assert clean.exit_code == 0
     assert clean.output == "6 generated file(s) match mlci.yaml\n"
     ci = repo / ".github/workflows/mlci-ci.yml"
-    ci.write_text(ci.read_text().replace("pytest -q", "pytest -x"))
+    ci.write_text(ci.read_text().replace("pip install --upgrade pip", "pip install -U pip"))
     stale = invoke("generate", "--check")
     assert stale.exit_code == 1
-    assert "-          pytest -x\n+          pytest -q\n" in stale.output
+    assert (
+        "-          python -m pip install -U pip\n+          python -m pip install --upgrade pip\n"
+    ) in stale.output
     assert stale.output.splitlines()[-1] == (
         "Error: 1 generated file(s) differ from mlci.yaml: .github/workflows/mlci-ci.yml. "
         "Fix: run `mlci generate` and commit the result"
     )
-    assert "pytest -x" in ci.read_text()  # --check wrote nothing
+    assert "pip install -U pip" in ci.read_text()  # --check wrote nothing
     kept = invoke("generate")
     assert kept.exit_code == 2
     assert "kept        .github/workflows/mlci-ci.yml (edited by hand)" in kept.output

@@ -195,8 +195,19 @@ _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 _GITHUB_HOSTED = re.compile(r"^(ubuntu|windows|macos)-[a-z0-9._-]+$", re.IGNORECASE)
 
 
+def check_build_test(test: str | None) -> None:
+    """An empty `build.test` would render an empty `run:` step, which GitHub refuses."""
+    if test is not None and not test.strip():
+        raise ConfigProblem(
+            "build.test",
+            "is empty",
+            "use null for no tests (build.test: null), or give the command that runs them",
+        )
+
+
 def check_workflow_settings(config: MlciConfig) -> None:
     """Values that end up in the generated workflows, which GitHub would refuse on a run."""
+    check_build_test(config.build.test)
     for key, labels in (
         ("build.runner", config.build.runner),
         ("train.runner", config.train.runner),

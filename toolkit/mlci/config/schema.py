@@ -23,7 +23,10 @@ class BuildConfig:
     install: str = field(
         default="pip install -r requirements.txt", metadata=_doc("command that installs the code")
     )
-    test: str = field(default="pytest -q", metadata=_doc("command that runs the tests"))
+    test: str | None = field(
+        default="pytest -q",
+        metadata=_doc("command that runs the tests (null: the project has none, no test step)"),
+    )
     python: tuple[str, ...] = field(
         default=("3.11",), metadata=_doc("Python versions of the CI matrix")
     )

@@ -21,6 +21,8 @@ class Guess:
     def line(self) -> str:
         """One line for the terminal: `train.metrics: metrics.txt, written by train.py line 42`."""
         shown = ", ".join(map(str, self.value)) if isinstance(self.value, list) else self.value
+        if isinstance(shown, str):
+            shown = " && ".join(shown.splitlines())  # a multi-line command, on one line
         return f"{self.key}: {'none' if shown is None else shown}, {self.evidence}"
 
 

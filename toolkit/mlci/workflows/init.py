@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci.config import CONFIG_FILE, load_config
+from mlci.config import CONFIG_FILE, load_config, parse_config
 from mlci.errors import InputError
-from mlci.workflows.files import FileChange, WriteResult, write_files, write_generated
-from mlci.workflows.guess import config_text, guess_config
+from mlci.workflows.files import FileChange, plan_change, write_files, write_generated
+from mlci.workflows.guess import ConfigGuess, config_text, guess_config
 from mlci.workflows.render import render_files
 
 # Files of the packaged example that a user's repository does not need.
@@ -22,14 +22,21 @@ _TRAINING_WORKFLOWS = (".github/workflows/mlci-train.yml", ".github/workflows/ml
 @dataclass(frozen=True)
 class InitResult:
     changes: tuple[FileChange, ...]
-    notes: tuple[str, ...]
+    guess: ConfigGuess | None = None  # None when mlci.yaml existed (or came from the example)
     in_git_repository: bool = True
     # train.runner when a training workflow written targets self-hosted runners
     self_hosted_labels: tuple[str, ...] = ()
+    dry_run: bool = False
+    config_text: str | None = None  # the mlci.yaml written (or, in a dry run, that would be)
 
     @property
     def kept(self) -> tuple[FileChange, ...]:
         return tuple(c for c in self.changes if c.status == "kept")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The lines init prints about its guesses: each with its evidence, then the notes."""
+        return self.guess.lines() if self.guess is not None else ()
 
 
 def example_files(example: Path) -> list[tuple[str, str]]:
@@ -47,35 +54,72 @@ def example_files(example: Path) -> list[tuple[str, str]]:
     return files
 
 
-def init_project(root: Path, *, example: Path | None = None, force: bool = False) -> InitResult:
-    """Copy the example (if any), write mlci.yaml when missing, then the workflows."""
+def _planned(root: Path, files: list[tuple[str, str, bool]], force: bool) -> list[FileChange]:
+    return [plan_change(root, p, t, force=force, generated=g) for p, t, g in files]
+
+
+def init_project(
+    root: Path,
+    *,
+    example: Path | None = None,
+    force: bool = False,
+    gpu: bool = False,
+    dry_run: bool = False,
+) -> InitResult:
+    """Copy the example (if any), write mlci.yaml when missing, then the workflows.
+
+    Only mlci.yaml (when there is none) and the generated files under .github/ are
+    written; the project's own files are read, never changed (the example's files are
+    copied only with --example, and files that exist are kept). With `dry_run`, nothing
+    is written: the result lists what would be, and the mlci.yaml text.
+    """
     if not root.is_dir():
         raise InputError(f"{root}: no such folder", "create it or run mlci init inside it")
     changes: list[FileChange] = []
-    notes: tuple[str, ...] = ()
-    if example is not None:
-        copied = write_files(
-            root, ((path, text, False) for path, text in example_files(example)), force=force
-        )
-        changes.extend(copied.changes)
+    guess: ConfigGuess | None = None
+    text: str | None = None
+    copied = example_files(example) if example is not None else []
+    copies = [(path, body, False) for path, body in copied]
+    if copies:
+        if dry_run:
+            changes.extend(_planned(root, copies, force))
+        else:
+            changes.extend(write_files(root, copies, force=force).changes)
     config_path = root / CONFIG_FILE
-    if not config_path.exists():
-        guess = guess_config(root)
-        notes = guess.notes
-        written = write_files(root, [(CONFIG_FILE, config_text(guess), False)], force=False)
-        changes.extend(written.changes)
-    config = load_config(config_path, required=True)
-    result: WriteResult = write_generated(root, render_files(config), force=force)
-    changes.extend(result.changes)
+    from_example = dict(copied).get(CONFIG_FILE)
+    if config_path.exists():
+        config = load_config(config_path, required=True)
+    elif dry_run and from_example is not None:
+        text = from_example
+        config = parse_config(text)
+    else:
+        guess = guess_config(root, gpu=gpu)
+        text = config_text(guess)
+        if dry_run:
+            changes.append(plan_change(root, CONFIG_FILE, text, force=False, generated=False))
+            config = parse_config(text)
+        else:
+            changes.extend(write_files(root, [(CONFIG_FILE, text, False)], force=False).changes)
+            config = load_config(config_path, required=True)
+    rendered = render_files(config)
+    if dry_run:
+        generated = tuple(
+            plan_change(root, f.path, f.text, force=force, generated=True) for f in rendered
+        )
+    else:
+        generated = write_generated(root, rendered, force=force).changes
+    changes.extend(generated)
     self_hosted = any(label.lower() == "self-hosted" for label in config.train.runner) and any(
         c.path in _TRAINING_WORKFLOWS and c.status in ("created", "updated", "overwritten")
-        for c in result.changes
+        for c in generated
     )
     return InitResult(
         tuple(changes),
-        notes,
+        guess,
         _in_git_repository(root),
         self_hosted_labels=config.train.runner if self_hosted else (),
+        dry_run=dry_run,
+        config_text=text,
     )
 
 
