@@ -396,3 +396,19 @@ def test_cli_report_post_publishes_then_comments_with_the_urls(
     assert again.exit_code == 0, again.output
     assert "images: already on mlci/assets, nothing committed" in again.output
     assert fake.state.data["repos"][REPO]["refs"]["refs/heads/mlci/assets"] == tip
+
+
+def test_train_images_in_mlci_yaml_and_report_images_false(pictures: Path) -> None:
+    """A CML-style `plot.png` at the root, named in mlci.yaml rather than with --image;
+    `github.report_images: false` turns images off unless the command asks for them."""
+    head = rev_parse(pictures, "HEAD")
+    config = (pictures / "mlci.yaml").read_text()
+    (pictures / "mlci.yaml").write_text(config.replace("train:", "train:\n  images: [plot.png]"))
+    result = CliRunner().invoke(cli, ["report", "--base", "main", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert (pictures / "out" / "assets" / head / "plot.png").read_bytes() == png(3)
+    text = (pictures / "mlci.yaml").read_text()
+    (pictures / "mlci.yaml").write_text("github:\n  report_images: false\n" + text)
+    result = CliRunner().invoke(cli, ["report", "--base", "main", "--out", "out2"])
+    assert result.exit_code == 0, result.output
+    assert "### Images" not in (pictures / "out2" / "comment.md").read_text()

@@ -436,6 +436,28 @@ def test_the_report_workflow_finds_the_pull_request_and_commit_in_the_run_title(
         assert "mlci-report/pr-number" in run and "mlci-report/head-sha" in run, job
 
 
+def test_report_images_are_linked_by_the_pr_job_and_published_by_the_trusted_one() -> None:
+    """The PR's training job has a read-only token: its report only links the images; the
+    report workflow publishes this commit's images (checked by mlci) before it posts, and
+    gets contents: write for it only when images are on."""
+    files = workflows(MINIMAL)
+    steps = files["mlci-train.yml"]["jobs"]["train"]["steps"]
+    report = next(s for s in steps if s.get("name") == "report")
+    assert report["with"]["images"] == "link"
+    post = files["mlci-report.yml"]["jobs"]["post"]
+    assert post["permissions"]["contents"] == "write"
+    script = post["steps"][-1]["run"]
+    publish = script.index('mlci publish-images --from mlci-report --sha "$HEAD_SHA"')
+    assert publish < script.index("mlci comment")  # the images exist before the comment
+    assert post["steps"][-1]["env"]["ASSETS_BRANCH"] == "mlci/assets"
+    off = workflows(MINIMAL + "github:\n  report_images: false\n")
+    steps = off["mlci-train.yml"]["jobs"]["train"]["steps"]
+    assert next(s for s in steps if s.get("name") == "report")["with"]["images"] == "off"
+    quiet = off["mlci-report.yml"]["jobs"]["post"]
+    assert "contents" not in quiet["permissions"]
+    assert "publish-images" not in quiet["steps"][-1]["run"]
+
+
 # --- (c) write tokens only on GitHub-hosted runners -----------------------------------------
 
 

@@ -73,12 +73,12 @@ DEFAULT_ASSETS_BRANCH = "mlci/assets"
     "--images",
     "images_mode",
     type=click.Choice(["auto", "link", "off"]),
-    default="auto",
-    show_default=True,
-    help="Images the training wrote (png/jpg/gif/svg/webp under train.plots and --image): "
-    "auto publishes them to the assets branch with --post and a token, else lists where they "
-    "would be; link shows them by URL and leaves publishing to `mlci publish-images` in a "
-    "later trusted job; off leaves them out.",
+    default=None,
+    help="Images the training wrote (png/jpg/gif/svg/webp under train.plots, train.images and "
+    "--image): auto publishes them to the assets branch with --post and a token, else lists "
+    "where they would be; link shows them by URL and leaves publishing to `mlci "
+    "publish-images` in a later trusted job; off leaves them out. [default: auto, or off "
+    "when github.report_images is false]",
 )
 @click.option(
     "--image",
@@ -89,9 +89,9 @@ DEFAULT_ASSETS_BRANCH = "mlci/assets"
 )
 @click.option(
     "--assets-branch",
-    default=DEFAULT_ASSETS_BRANCH,
-    show_default=True,
-    help="Branch the images are published to (an orphan branch of images only).",
+    default=None,
+    help="Branch the images are published to (an orphan branch of images only) "
+    "[default: github.assets_branch, mlci/assets].",
 )
 @config_option
 def report(
@@ -103,9 +103,9 @@ def report(
     no_html: bool,
     data_check: str | None,
     max_chars: int,
-    images_mode: str,
+    images_mode: str | None,
     image_paths: tuple[str, ...],
-    assets_branch: str,
+    assets_branch: str | None,
     config_path: str | None,
 ) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
@@ -158,8 +158,10 @@ def report(
         )
     base = base_ref or event.base_ref or config.github.default_branch
     gallery = None
+    images_mode = images_mode or ("auto" if config.github.report_images else "off")
+    assets_branch = assets_branch or config.github.assets_branch
     if images_mode != "off":
-        sources = [s for s in (config.train.plots, *image_paths) if s]
+        sources = [s for s in (config.train.plots, *config.train.images, *image_paths) if s]
         found = _gallery(config, sources, base, baseline_file, base_name, assets_branch)
         if found is not None:
             gallery = _decide(found, event, client, reason, post=post, mode=images_mode)

@@ -391,6 +391,18 @@ def check_merge_loop(config: MlciConfig) -> None:
             f"{config.baseline.branch!r} is also github.default_branch or retrain.branch",
             "the records branch holds only run records: give it its own name (mlci/records)",
         )
+    problem = branch_problem(config.github.assets_branch)
+    if problem:
+        raise ConfigProblem(
+            "github.assets_branch", problem, "use a branch name such as mlci/assets"
+        )
+    others = (config.github.default_branch, config.retrain.branch, config.baseline.branch)
+    if config.github.assets_branch in others:
+        raise ConfigProblem(
+            "github.assets_branch",
+            f"{config.github.assets_branch!r} is also the default, retraining or records branch",
+            "the assets branch holds only report images: give it its own name (mlci/assets)",
+        )
     if config.release.model is not None and (problem := name_problem(config.release.model)):
         raise ConfigProblem("release.model", problem, "e.g. release.model: churn-model")
     for i, stage in enumerate(config.release.stages):

@@ -48,6 +48,13 @@ class TrainConfig:
     )
     model: str | None = field(default="model.joblib", metadata=_doc("model file it writes"))
     plots: str | None = field(default="plots", metadata=_doc("folder of plot data (csv/json)"))
+    images: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "image files or folders the training writes besides train.plots (e.g. plot.png), "
+            "shown in the PR comment"
+        ),
+    )
     data: tuple[str, ...] = field(
         default=(), metadata=_doc("data files whose hashes the run record keeps (lineage)")
     )
@@ -328,6 +335,17 @@ class GitHubConfig:
     pins: dict[str, str] = field(
         default_factory=dict,
         metadata=_doc("action (owner/name) -> commit SHA, used when pin_actions is true"),
+    )
+    report_images: bool = field(
+        default=True,
+        metadata=_doc(
+            "show the images the training writes in PR comments (the report workflow "
+            "publishes them to assets_branch, so it gets contents: write)"
+        ),
+    )
+    assets_branch: str = field(
+        default="mlci/assets",
+        metadata=_doc("orphan branch that holds the images of PR comments, one folder a commit"),
     )
 
 
