@@ -58,6 +58,7 @@ def test_cml_example(tmp_path: Path) -> None:
             "metrics": ["metrics.txt"],
             "model": None,  # the CML example saves no model: none is guessed
             "plots": None,
+            "images": ["plot.png"],  # the PNG CML users post: shown in the PR comment
             "data": ["data/train.csv", "data/test.csv"],
             "runner": ["ubuntu-latest"],
         },
@@ -68,7 +69,7 @@ def test_cml_example(tmp_path: Path) -> None:
     assert metrics.startswith("guessed train.metrics: metrics.txt, ")
     assert "train.py line 22" in metrics and "key: value" in metrics
     assert "note: data.reference: data/test.csv is a test split, not used as the reference" in lines
-    assert any(line.startswith("note: train.plots: plot.png") for line in lines)
+    assert "guessed train.images: plot.png, written by train.py line 29 (plt.savefig)" in lines
 
 
 def test_the_written_text_loads_as_the_same_config_with_evidence_comments(tmp_path: Path) -> None:

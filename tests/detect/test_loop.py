@@ -94,3 +94,6 @@ def test_the_loop_runs_without_hand_edits(
     assert base != head, rows[0]  # the changed parameter moved the metric
     assert re.search(r"(better|worse)", rows[0]), rows[0]
     assert config["train"]["runner"] == ["ubuntu-latest"]
+    if shape.fixture == "cml-example":  # the picture CML users post, beside the base's
+        comment = (root / ".mlci/report/comment.md").read_text()
+        assert "### Images" in comment and "plot.png" in comment.split("### Images")[1]

@@ -532,6 +532,11 @@ def detect_dvc(root: Path) -> Detection | None:
                 else "plots written by the stage scripts",
             )
         )
+    from mlci.detect.training import _images_apart
+
+    pictures, left = _images_apart(left)
+    if pictures:
+        guesses.append(Guess("train.images", pictures, "images the stage scripts write"))
     if left:
         notes.append(
             Note(

@@ -123,6 +123,15 @@ def _evidence(writes: list[Written]) -> str:
     return "; ".join(f"{w.path} {w.evidence()}" for w in writes)
 
 
+def _images_apart(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(images, the rest) of plot files outside the plots folder: an image anywhere (CML's
+    `plot.png` at the root) is shown through train.images; plot data must sit in train.plots."""
+    from mlci.detect.writes import IMAGE_SUFFIXES
+
+    images = [p for p in paths if p.lower().endswith(IMAGE_SUFFIXES)]
+    return images, [p for p in paths if p not in images]
+
+
 def _folder_of_plots(paths: list[str]) -> tuple[str | None, list[str]]:
     from mlci.detect.dvc import plots_folder
 
@@ -206,6 +215,10 @@ def _outputs(root: Path, scripts: list[ScriptFacts], *, params: bool = True) -> 
         inside = [w for w in writes if w.kind == "plot" and w.path.startswith(folder + "/")]
         why = _evidence(inside) if inside else "DVCLive writes its plots there"
         guesses.append(Guess("train.plots", folder, f"holds the plots: {why}"))
+    images, left = _images_apart(left)
+    if images:
+        shown = [w for w in writes if w.kind == "plot" and w.path in images]
+        guesses.append(Guess("train.images", images, _evidence(shown)))
     if left:
         notes.append(
             Note(

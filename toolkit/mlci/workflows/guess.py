@@ -36,6 +36,7 @@ KEY_ORDER = (
     "train.metrics",
     "train.model",
     "train.plots",
+    "train.images",
     "train.data",
     "train.runner",
     "data.reference",
@@ -195,7 +196,9 @@ def guess_config(root: Path, *, gpu: bool = False) -> ConfigGuess:
     notes.extend(runner.notes)
 
     outputs = []
-    for key in ("train.metrics", "train.model", "train.plots"):
+    for key in ("train.metrics", "train.model", "train.plots", "train.images"):
+        if key not in chosen:
+            continue
         value = chosen[key].value
         outputs.extend(value if isinstance(value, list) else [value] if value else [])
     data = detect_data(root, files, tuple(str(o) for o in outputs))
