@@ -151,6 +151,7 @@ def test_without_a_dvc_folder_the_stages_run_in_order(repo: Repo) -> None:
         values(root)["train.command"]
         == "python featurize.py && python train.py && python evaluate.py"
     )
+    assert "build.install" not in values(root)  # the stages run without DVC: none installed
 
 
 def test_custom_params_file_plots_and_artifacts(repo: Repo) -> None:

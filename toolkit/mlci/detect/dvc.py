@@ -424,7 +424,8 @@ def detect_dvc(root: Path) -> Detection | None:
             )
         )
 
-    # DVC itself.
+    # DVC itself, when the command runs it (no .dvc folder: the stages run without DVC).
+    uses_dvc = (root / ".dvc").is_dir()
     listed = _installs_dvc(root)
     scheme = default or (reachable[0] if reachable else None)
     extra = (
@@ -432,13 +433,13 @@ def detect_dvc(root: Path) -> Detection | None:
         if scheme and "://" in scheme.url
         else None
     )
-    if listed is None:
+    if uses_dvc and listed is None:
         package = f"'dvc[{extra}]'" if extra else "dvc"
         why = "dvc.yaml needs DVC to run" + (
             f"; the remote is {scheme.url.split('://')[0]}" if extra and scheme else ""
         )
         guesses.append(Guess("build.install", f"pip install {package}", why))
-    else:
+    elif uses_dvc:
         notes.append(Note("build.install", f"DVC comes from {listed}"))
 
     # Params: the FILE, with the stages' keys as the evidence.
