@@ -34,6 +34,16 @@ def test_training_split_is_the_reference_and_the_test_split_is_named(repo: Repo)
     assert notes[-1].startswith("data.current: no current (production) data found")
 
 
+def test_a_validation_and_a_holdout_split_are_called_what_they_are(repo: Repo) -> None:
+    root = repo({"data/train.csv": TABLE, "data/valid.csv": TABLE, "data/holdout.csv": TABLE})
+    guesses, notes = detect(root)
+    assert guesses["data.reference"] == "data/train.csv"
+    assert (
+        "data.reference: data/valid.csv is a validation split, not used as the reference" in notes
+    )
+    assert "data.reference: data/holdout.csv is a holdout split, not used as the reference" in notes
+
+
 def test_only_a_test_split_gives_no_reference(repo: Repo) -> None:
     root = repo({"data/holdout.csv": TABLE, "data/X_valid.parquet.csv": TABLE})
     guesses, notes = detect(root)

@@ -200,7 +200,10 @@ def detect_data(root: Path, files: tuple[str, ...], outputs: tuple[str, ...] = (
             )
     for file in tests:
         notes.append(
-            Note("data.reference", f"{file.path} is a test split, not used as the reference")
+            Note(
+                "data.reference",
+                f"{file.path} is a {_split_kind(file.words)} split, not used as the reference",
+            )
         )
     if reference is None and tests:
         notes.append(
@@ -230,3 +233,12 @@ def detect_data(root: Path, files: tuple[str, ...], outputs: tuple[str, ...] = (
         evidence = "; ".join(f"{p} named in {mentions[p]}" for p in lineage)
         guesses.append(Guess("train.data", lineage, evidence))
     return Detection(tuple(guesses), tuple(notes))
+
+
+def _split_kind(words: frozenset[str] | set[str]) -> str:
+    """How a held-out file calls itself: a validation split, a holdout split, a test split."""
+    if words & {"val", "valid", "validation"}:
+        return "validation"
+    if "holdout" in words:
+        return "holdout"
+    return "test"
