@@ -75,3 +75,22 @@ def pr(fake: FakeGitHub) -> int:
     repo["refs"]["refs/heads/feature"] = repo["refs"]["refs/heads/main"]
     fake.state.push_files(REPO, "feature", {"y.txt": "y\n"}, "add y", "octocat")
     return int(fake.state.add_pull(REPO, head="feature", title="Feature")["number"])
+
+
+@pytest.fixture
+def no_waiting(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Commands that build their own client (the CLI) never wait: no pause between writes,
+    and the retry policy sleeps on the injected clock."""
+    import dataclasses
+
+    from mlci.github import client as client_module
+    from mlci.github import retry as retry_module
+
+    @dataclasses.dataclass(frozen=True)
+    class QuickSettings(client_module.ClientSettings):
+        seconds_between_writes: float = 0.0
+
+    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
+    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
+    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
+    return clock

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import re
 import struct
@@ -17,8 +16,6 @@ from tests.github_fake import DEFAULT_TOKEN
 
 from mlci.cli import cli
 from mlci.errors import InputError
-from mlci.github import client as client_module
-from mlci.github import retry as retry_module
 from mlci.github.assets import check_assets, publish_assets
 from mlci.github.outbox import Outbox
 
@@ -131,20 +128,10 @@ def test_without_a_client_the_outbox_keeps_the_files(tmp_path: Path) -> None:
 
 
 # -- `mlci publish-images`: the trusted job's half of `mlci report --images link` ----------
-@dataclasses.dataclass(frozen=True)
-class QuickSettings(client_module.ClientSettings):
-    seconds_between_writes: float = 0.0
 
 
 @pytest.fixture
-def env(fake, clock, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
-    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
-    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
-    if "publish-images" not in cli.lazy_commands:  # until mlci.cli registers it
-        monkeypatch.setitem(
-            cli.lazy_commands, "publish-images", "mlci.cli.report_cmd:publish_images"
-        )
+def env(fake, no_waiting, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     return {
         "GITHUB_TOKEN": DEFAULT_TOKEN,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -12,22 +11,12 @@ from tests.github_fake import DEFAULT_REPO as REPO
 from tests.github_fake import DEFAULT_TOKEN, Fault
 
 from mlci.cli import cli
-from mlci.github import client as client_module
-from mlci.github import retry as retry_module
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
 
 
-@dataclasses.dataclass(frozen=True)
-class QuickSettings(client_module.ClientSettings):
-    seconds_between_writes: float = 0.0
-
-
 @pytest.fixture
-def env(fake, clock, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
-    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
-    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
+def env(fake, no_waiting, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "body.md").write_text("## Report\nall good\n")
     return {

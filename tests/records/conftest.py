@@ -8,7 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.github.conftest import FakeClock, client, clock, fake, make_client  # noqa: F401
+from tests.github.conftest import (  # noqa: F401 (fixtures)
+    FakeClock,
+    client,
+    clock,
+    fake,
+    make_client,
+    no_waiting,
+)
 
 from mlci.gitutil import init_repository, rev_parse
 from mlci.gitutil import run_git as git

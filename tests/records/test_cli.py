@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -13,8 +12,6 @@ from tests.github_fake import DEFAULT_TOKEN, Fault
 from tests.records.conftest import put_on_branch
 
 from mlci.cli import cli
-from mlci.github import client as client_module
-from mlci.github import retry as retry_module
 from mlci.gitutil import init_repository
 from mlci.gitutil import run_git as git
 from mlci.train.record import list_runs
@@ -43,11 +40,6 @@ validate:
 """
 
 
-@dataclasses.dataclass(frozen=True)
-class QuickSettings(client_module.ClientSettings):
-    seconds_between_writes: float = 0.0
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project on main whose metrics, model and plots are never committed."""
@@ -65,10 +57,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def env(fake, clock, monkeypatch, project):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
-    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
-    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
+def env(fake, no_waiting, monkeypatch, project):  # type: ignore[no-untyped-def]
     return {
         "GITHUB_TOKEN": DEFAULT_TOKEN,
         "GITHUB_API_URL": fake.url,

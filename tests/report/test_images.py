@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.github.conftest import FakeClock, clock, fake  # noqa: F401 (fixtures)
+from tests.github.conftest import FakeClock, clock, fake, no_waiting  # noqa: F401 (fixtures)
 from tests.github.test_github_assets import blob_at, png
 from tests.github_fake import DEFAULT_REPO as REPO
 from tests.github_fake import DEFAULT_TOKEN
 from tests.report.test_report import project  # noqa: F401 (fixture)
 
 from mlci.cli import cli
-from mlci.github import client as client_module
-from mlci.github import retry as retry_module
 from mlci.gitutil import init_repository, rev_parse
 from mlci.gitutil import run_git as git
 from mlci.report.images import (
@@ -345,20 +342,12 @@ def test_the_report_fixture_without_images_has_no_images_section(project: Path) 
     assert "images:" not in result.output
 
 
-@dataclasses.dataclass(frozen=True)
-class QuickSettings(client_module.ClientSettings):
-    seconds_between_writes: float = 0.0
-
-
 def test_cli_report_post_publishes_then_comments_with_the_urls(
     pictures: Path,
     fake,  # noqa: F811
-    clock: FakeClock,  # noqa: F811
+    no_waiting: FakeClock,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(client_module, "ClientSettings", QuickSettings)
-    monkeypatch.setattr(retry_module.SystemClock, "sleep", lambda self, s: clock.sleep(s))
-    monkeypatch.setattr(retry_module.SystemClock, "time", lambda self: clock.time())
     fake_head = fake.state.push_files(REPO, "main", {"x.txt": "x\n"}, "x", "octocat")
     number = int(fake.state.add_pull(REPO, head="main", title="Pictures")["number"])
     event = pictures.parent / "event.json"
