@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mlci.github.client import GitHubClient, is_status
+from mlci.github.errors import GitHubServiceError
 
 if TYPE_CHECKING:
     from github.GitTree import GitTree
@@ -63,3 +64,49 @@ def write_tree(
     if base_tree is None:
         return client.call("writing the tree", lambda: repo.create_git_tree(elements))
     return client.call("writing the tree", lambda: repo.create_git_tree(elements, base_tree))
+
+
+def create_branch(client: GitHubClient, repo: Repository, branch: str, sha: str) -> bool:
+    """Create `refs/heads/<branch>` at `sha`; False when it exists already (422).
+
+    A POST is not retried blindly: after an ambiguous failure the ref is looked up.
+    """
+    try:
+        client.call(
+            f"creating branch {branch}",
+            lambda: repo.create_git_ref(f"refs/heads/{branch}", sha),
+            safe=False,
+            lookup=lambda: ref_sha(client, repo, branch) == sha or None,
+        )
+    except GitHubServiceError as error:
+        if error.status != 422:
+            raise
+        return False
+    return True
+
+
+def move_branch(
+    client: GitHubClient,
+    repo: Repository,
+    branch: str,
+    sha: str,
+    *,
+    force: bool = False,
+    action: str | None = None,
+) -> bool:
+    """Point `branch` at `sha`; False when GitHub refuses a fast-forward (422: it moved).
+
+    `force` replaces the branch whatever it holds (the caller checks it first).
+    """
+    def update() -> None:
+        ref = repo.get_git_ref(f"heads/{branch}")
+        ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
+        ref.edit(sha, force=force)
+
+    try:
+        client.call(action or f"updating branch {branch}", update)
+    except GitHubServiceError as error:
+        if force or error.status != 422:
+            raise
+        return False
+    return True

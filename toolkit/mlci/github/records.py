@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mlci.errors import InputError
 from mlci.github.client import GitHubClient
 from mlci.github.errors import GitHubServiceError
-from mlci.github.gitdata import ref_sha, write_tree
+from mlci.github.gitdata import create_branch, move_branch, ref_sha, write_tree
 from mlci.github.retrain import repo_path_problem
 from mlci.gitutil import branch_problem
 
@@ -131,28 +131,9 @@ def _attempt(
     )
     new_sha = str(commit.sha)
     if tip_sha is None:
-        try:
-            client.call(
-                f"creating branch {branch}",
-                lambda: repo.create_git_ref(f"refs/heads/{branch}", new_sha),
-                safe=False,
-                lookup=lambda: ref_sha(client, repo, branch) == new_sha or None,
-            )
-        except GitHubServiceError as error:
-            if error.status != 422:
-                raise
+        if not create_branch(client, repo, branch, new_sha):
             return None  # another publish created the branch first: add ours on top
         return PublishResult(branch, new_sha, True, False, paths)
-
-    def fast_forward() -> None:
-        ref = repo.get_git_ref(f"heads/{branch}")
-        ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
-        ref.edit(new_sha, force=False)
-
-    try:
-        client.call(f"updating branch {branch}", fast_forward)
-    except GitHubServiceError as error:
-        if error.status != 422:
-            raise
+    if not move_branch(client, repo, branch, new_sha):
         return None  # not a fast-forward: someone published meanwhile
     return PublishResult(branch, new_sha, False, False, paths)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from mlci.github.client import GitHubClient, is_status
 from mlci.github.comments import upsert_comment
 from mlci.github.errors import GitHubServiceError
-from mlci.github.gitdata import ref_sha, write_tree
+from mlci.github.gitdata import create_branch, move_branch, ref_sha, write_tree
 from mlci.gitutil import branch_problem
 from mlci.markdown import GITHUB_COMMENT_LIMIT, cap_markdown
 
@@ -251,17 +251,7 @@ def _attempt(
     pushed = new_sha != tip_sha
     created = False
     if tip_sha is None:
-        ref_name = f"refs/heads/{request.branch}"
-        try:
-            client.call(
-                f"creating branch {request.branch}",
-                lambda: repo.create_git_ref(ref_name, new_sha),
-                safe=False,
-                lookup=lambda: ref_sha(client, repo, request.branch) == new_sha or None,
-            )
-        except GitHubServiceError as error:
-            if error.status != 422:
-                raise
+        if not create_branch(client, repo, request.branch, new_sha):
             return None  # another run created it first: look again
         created = True
     elif rebuild:
@@ -269,31 +259,21 @@ def _attempt(
         # so that only a branch still holding the mlci commits we checked is replaced.
         if ref_sha(client, repo, request.branch) != tip_sha:
             return None
-
-        def force() -> None:
-            ref = repo.get_git_ref(f"heads/{request.branch}")
-            ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
-            ref.edit(new_sha, force=True)
-
-        client.call(f"rebuilding branch {request.branch} on {base}", force)
-    elif pushed:
-
-        def fast_forward() -> None:
-            ref = repo.get_git_ref(f"heads/{request.branch}")
-            ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
-            ref.edit(new_sha, force=False)
-
-        try:
-            client.call(f"updating branch {request.branch}", fast_forward)
-        except GitHubServiceError as error:
-            if error.status != 422:
-                raise
-            # Not a fast-forward any more: someone pushed since we looked.
-            moved = ref_sha(client, repo, request.branch) or new_sha
-            tip = client.call("reading the branch tip", lambda: repo.get_git_commit(moved))
-            if is_ours(tip):
-                return None  # another mlci run, not a person: start over on its commit
-            return _blocked(client, request, base, tip, pr)
+        move_branch(
+            client,
+            repo,
+            request.branch,
+            new_sha,
+            force=True,
+            action=f"rebuilding branch {request.branch} on {base}",
+        )
+    elif pushed and not move_branch(client, repo, request.branch, new_sha):
+        # Not a fast-forward any more: someone pushed since we looked.
+        moved = ref_sha(client, repo, request.branch) or new_sha
+        tip = client.call("reading the branch tip", lambda: repo.get_git_commit(moved))
+        if is_ours(tip):
+            return None  # another mlci run, not a person: start over on its commit
+        return _blocked(client, request, base, tip, pr)
 
     pr, pr_action = _open_or_update_pr(client, repo, request, base, pr, body)
     labels_created = _ensure_labels(client, repo, pr, request.labels)

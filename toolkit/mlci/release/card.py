@@ -29,6 +29,7 @@ from mlci.metrics.diff import is_number
 from mlci.metrics.direction import direction_of
 from mlci.metrics.render import format_change, format_value
 from mlci.train.record import RunRecord
+from mlci.validate.outcome import GateOutcome as GateLine  # one gate, as validate judged it
 
 CARD_NAME = "model-card.md"
 
@@ -39,14 +40,6 @@ class CardAsset:
     size: int
     sha256: str
     what: str = ""  # "model", "file", "drift profile"
-
-
-@dataclass(frozen=True)
-class GateLine:
-    metric: str
-    rule: str
-    status: str  # pass | fail | skip
-    message: str
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,7 @@ def gates_from_validation(path: Path, commit: str | None = None) -> GateSummary:
     from mlci.validate.outcome import read_validation
 
     outcome = read_validation(path, commit=commit)
-    results = tuple(GateLine(r.metric, r.rule, r.status, r.message) for r in outcome.results)
-    return GateSummary(outcome.passed, f"{outcome.baseline} (from {path.name})", results)
+    return GateSummary(outcome.passed, f"{outcome.baseline} (from {path.name})", outcome.results)
 
 
 def gates_from_record(config: MlciConfig, root: Path, record: RunRecord) -> GateSummary:
