@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.detect.evidence import Detection, Guess, Note
+from mlci.detect.files import read_yaml_mapping
 from mlci.detect.writes import MODEL_NAMES, MODEL_SUFFIXES, ScriptFacts, read_script
 
 CODE_SUFFIXES = (".py", ".ipynb", ".sh", ".r", ".jl", ".ps1", ".bat", ".sql", ".scala", ".js")
@@ -163,16 +164,9 @@ def _top_plots(value: Any) -> list[str]:
 
 def read_pipeline(root: Path) -> Pipeline | None:
     """The pipeline of `root/dvc.yaml`, or None when there is none (or it does not parse)."""
-    from mlci.documents import parse_yaml_text
-
     path = root / "dvc.yaml"
-    if not path.is_file():
-        return None
-    try:
-        data = parse_yaml_text(path.read_text(encoding="utf-8")) or {}
-    except (ValueError, OSError, UnicodeDecodeError):
-        return None
-    if not isinstance(data, dict):
+    data = read_yaml_mapping(path) if path.is_file() else None
+    if data is None:
         return None
     templated: list[str] = []
     stages = []
@@ -285,15 +279,12 @@ def _uses_experiments(root: Path) -> str | None:
 
 def _tracked(root: Path) -> list[str]:
     """Data DVC tracks with `.dvc` pointer files (`dvc add data/raw.csv`)."""
-    from mlci.documents import parse_yaml_text
-
     found = []
     for pointer in sorted(root.rglob("*.dvc")):
         if ".dvc" in pointer.relative_to(root).parts[:-1] or not pointer.is_file():
             continue
-        try:
-            data = parse_yaml_text(pointer.read_text(encoding="utf-8")) or {}
-        except (ValueError, OSError, UnicodeDecodeError):
+        data = read_yaml_mapping(pointer)
+        if data is None:
             continue
         folder = pointer.parent.relative_to(root).as_posix()
         for out in data.get("outs") or [] if isinstance(data, dict) else []:
@@ -303,15 +294,10 @@ def _tracked(root: Path) -> list[str]:
 
 
 def _lock_deps(root: Path) -> list[str] | None:
-    from mlci.documents import parse_yaml_text
-
     path = root / "dvc.lock"
     if not path.is_file():
         return None
-    try:
-        data = parse_yaml_text(path.read_text(encoding="utf-8")) or {}
-    except (ValueError, OSError, UnicodeDecodeError):
-        return None
+    data = read_yaml_mapping(path) or {}
     stages = data.get("stages") if isinstance(data, dict) else None
     deps = []
     for stage in (stages or {}).values() if isinstance(stages, dict) else ():

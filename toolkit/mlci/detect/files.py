@@ -171,3 +171,19 @@ def find_mention(root: Path, files: tuple[str, ...], pattern: re.Pattern[str]) -
             if pattern.search(line):
                 return Mention(name, number)
     return None
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any] | None:
+    """The mapping a project's YAML file holds (dvc.yaml, dvc.lock, MLproject, a .dvc
+    pointer); an empty file is an empty mapping. None when it is missing, unreadable or
+    no mapping: init only guesses from it, so a broken file is simply not used (its own
+    tool reports it)."""
+    from mlci.documents import parse_yaml_text
+
+    try:
+        data = parse_yaml_text(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError, UnicodeDecodeError):
+        return None
+    if data is None:
+        return {}
+    return data if isinstance(data, dict) else None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.detect.evidence import Detection, Guess, Note
+from mlci.detect.files import read_yaml_mapping
 from mlci.detect.writes import ScriptFacts
 
 MLPROJECT = "MLproject"
@@ -33,16 +34,10 @@ _PIN_FILES = (
 
 
 def read_mlproject(root: Path) -> dict[str, Any] | None:
-    from mlci.documents import parse_yaml_text
-
     path = next((p for p in (root / MLPROJECT, root / "MLProject") if p.is_file()), None)
     if path is None:
         return None
-    try:
-        data = parse_yaml_text(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_yaml_mapping(path) or None  # an empty MLproject describes nothing
 
 
 def _default(spec: Any) -> tuple[bool, Any]:
