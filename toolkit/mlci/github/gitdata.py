@@ -98,6 +98,7 @@ def move_branch(
 
     `force` replaces the branch whatever it holds (the caller checks it first).
     """
+
     def update() -> None:
         ref = repo.get_git_ref(f"heads/{branch}")
         ref.object  # noqa: B018 - loads the ref, whose `url` is the one to PATCH
