@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mlci.gha import EventContext
     from mlci.github.client import GitHubClient
     from mlci.report.images import ImageGallery
+    from mlci.validate.baseline import Baseline
 
 # Literal here, not imported: `mlci --help` imports this module (mlci.report.images has it).
 DEFAULT_ASSETS_BRANCH = "mlci/assets"
@@ -142,6 +143,7 @@ def report(
     from mlci.config import load_config
     from mlci.gha import ActionsRuntime, load_event_context
     from mlci.report import ReportLinks, build_report, render_html
+    from mlci.validate.baseline import resolve_baseline
 
     config = load_config(config_path)
     out = Path(out_dir)
@@ -157,12 +159,14 @@ def report(
             None, event.repository or None, False, dry_run_option="leave out --post"
         )
     base = base_ref or event.base_ref or config.github.default_branch
+    # Resolved once: the report and the base side of its images use the same baseline.
+    baseline = resolve_baseline(config, Path.cwd(), base, baseline_file, base_name=base_name)
     gallery = None
     images_mode = images_mode or ("auto" if config.github.report_images else "off")
     assets_branch = assets_branch or config.github.assets_branch
     if images_mode != "off":
         sources = [s for s in (config.train.plots, *config.train.images, *image_paths) if s]
-        found = _gallery(config, sources, base, baseline_file, base_name, assets_branch)
+        found = _gallery(config, sources, baseline, assets_branch)
         if found is not None:
             gallery = _decide(found, event, client, reason, post=post, mode=images_mode)
     links = ReportLinks(
@@ -179,6 +183,7 @@ def report(
         data_check=data_check,
         max_chars=max_chars,
         base_name=base_name,
+        baseline=baseline,
     )
     contents = {
         "report.md": result.full_markdown,
@@ -239,12 +244,7 @@ def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untype
 
 
 def _gallery(
-    config: MlciConfig,
-    sources: list[str],
-    base: str | None,
-    baseline_file: str | None,
-    base_name: str | None,
-    branch: str,
+    config: MlciConfig, sources: list[str], baseline: Baseline, branch: str
 ) -> ImageGallery | None:
     """The images the comment shows (state `dry-run` until `_decide` says otherwise)."""
     from pathlib import Path
@@ -252,7 +252,7 @@ def _gallery(
     from mlci.errors import InputError
     from mlci.gitutil import branch_problem, git_state
     from mlci.report.images import ImageGallery, ImageLimits, report_image_pairs, select_images
-    from mlci.validate.baseline import Baseline, resolve_baseline
+    from mlci.validate.baseline import Baseline
 
     problem = branch_problem(branch)
     if problem:
@@ -263,12 +263,8 @@ def _gallery(
     if not sources:
         return None
     root = Path.cwd()
-    if baseline_file and baseline_file.startswith("mlflow:"):
+    if baseline.source == "mlflow":
         baseline = Baseline("none", "an MLflow model keeps no image files mlci reads")
-    else:
-        # The base side needs the base record, which build_report resolves again (it has
-        # no hook for images yet); the second pass reads the records branch already fetched.
-        baseline = resolve_baseline(config, root, base, baseline_file, base_name=base_name)
     limits = ImageLimits()
     pairs = report_image_pairs(sources, root, baseline, limits)
     if not pairs:

@@ -217,6 +217,7 @@ def build_report(
     data_check: str | Path | None = None,
     max_chars: int = GITHUB_COMMENT_LIMIT,
     base_name: str | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
     """The report for the work tree in `cwd` against `base_ref` (or `baseline_file`).
 
@@ -226,11 +227,13 @@ def build_report(
     need a baseline fail as invalid unless they set `allow_missing_baseline`. `data_check`
     is the JSON file `mlci data check --json` wrote (relative to `cwd`); its results
     become the "Data checks" section. `base_name` names a base given as a SHA ("main").
+    `baseline`: the one the caller resolved already (the CLI needs it for the images too).
     """
     root = Path(cwd)
     head_metrics = load_metrics(config.train.metrics, root)
     head_params = load_params([config.train.params] if config.train.params else [], root)
-    baseline = resolve_baseline(config, root, base_ref, baseline_file, base_name=base_name)
+    if baseline is None:
+        baseline = resolve_baseline(config, root, base_ref, baseline_file, base_name=base_name)
     plots = _plots(config, root, baseline)
     commit = git_state(root).commit
     head_record = find_run_for_commit(root, commit) if commit else None
