@@ -275,6 +275,31 @@ class DriftConfig:
             "share of drifted columns that marks the dataset drifted", minimum=0, maximum=1
         ),
     )
+    engine: Literal["local", "duckdb", "polars", "dask", "spark"] = field(
+        default="local",
+        metadata=_doc("where profiles and checks are counted (each engine but local is an extra)"),
+    )
+    scheduler: str | None = field(
+        default=None,
+        metadata=_doc("Dask scheduler address (engine dask; default: a local cluster)"),
+    )
+    master: str | None = field(
+        default=None, metadata=_doc("Spark master URL (engine spark; default: local[*])")
+    )
+    filters: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc("partition filters of a partitioned dataset, e.g. day>=today-7d"),
+    )
+    window: Literal["daily", "weekly"] | None = field(
+        default=None, metadata=_doc("check drift per window of drift.time_column")
+    )
+    time_column: str | None = field(
+        default=None, metadata=_doc("timestamp column the windows are cut from")
+    )
+    history: str = field(
+        default=".mlci/drift-history.jsonl",
+        metadata=_doc("file each windowed run appends to and the next run reads"),
+    )
 
 
 @dataclass(frozen=True)
