@@ -11,14 +11,13 @@ of `distances.py` (computed from the exact counts) hold as they do for a one-pas
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from mlci.config.schema import DriftConfig
+from mlci.drift.kernel import NUMERIC, Plan, only
 from mlci.drift.kinds import infer_kinds
 from mlci.drift.profile import (
     IDENTIFIER_NOTE,
@@ -29,16 +28,7 @@ from mlci.drift.profile import (
     looks_like_identifier,
     numeric_column,
 )
-from mlci.drift.readers import (
-    DEFAULT_BATCH_ROWS,
-    Batch,
-    CategoryChunk,
-    MismatchChunk,
-    NullChunk,
-    NumericChunk,
-    Progress,
-    Source,
-)
+from mlci.drift.readers import DEFAULT_BATCH_ROWS, Progress, Source
 from mlci.drift.sketch import DEFAULT_BINS, BinCounts, edges_from_sorted
 from mlci.errors import InputError
 
@@ -46,86 +36,6 @@ from mlci.errors import InputError
 # this while a sample is halved), and the fewest values a column's edges come from.
 SKETCH_BYTES = 64 << 20
 MIN_SKETCH_ROWS = 100_000
-NUMERIC = ("numeric", "datetime")
-CATEGORY = ("categorical", "boolean")
-
-
-@dataclass(eq=False)
-class ThinnedSample:
-    """Every `stride`-th value of a stream, halved whenever it grows past `limit`."""
-
-    limit: int
-    stride: int = 1
-    parts: list[np.ndarray] = field(default_factory=list)
-    size: int = 0
-    seen: int = 0
-
-    def add(self, values: np.ndarray) -> None:
-        offset = (-self.seen) % self.stride
-        # copy: a view would keep the reader's whole batch buffer alive
-        kept = values[offset :: self.stride].copy()
-        self.seen += values.size
-        self.parts.append(kept)
-        self.size += kept.size
-        while self.size > self.limit:
-            # copy: a strided view would keep the whole concatenation alive
-            joined = np.concatenate(self.parts)[::2].copy()
-            self.parts, self.size, self.stride = [joined], joined.size, self.stride * 2
-
-    def values(self) -> np.ndarray:
-        return np.concatenate(self.parts) if self.parts else np.empty(0)
-
-
-@dataclass(eq=False)
-class CategoryCounter:
-    counts: dict[str, int] = field(default_factory=dict)
-    nulls: int = 0
-    mismatched: str | None = None
-
-    def add(self, chunk: CategoryChunk) -> None:
-        self.nulls += chunk.nulls
-        counts = self.counts
-        for name, value in zip(chunk.labels, chunk.counts.tolist(), strict=True):
-            counts[name] = counts.get(name, 0) + value
-
-    @property
-    def count(self) -> int:
-        return sum(self.counts.values())
-
-
-@dataclass(eq=False)
-class Accuracy:
-    """Row-wise agreement of the label and the prediction (or their mean absolute error)."""
-
-    metric: str | None = None
-    total: float = 0.0
-    rows: int = 0
-
-    def add(self, target: np.ndarray, prediction: np.ndarray) -> None:
-        numeric = target.dtype != object and prediction.dtype != object
-        if self.metric is None:
-            integral = numeric and bool(np.all(np.nan_to_num(target) % 1 == 0))
-            self.metric = "mae" if numeric and not integral else "accuracy"
-        if self.metric == "mae" and numeric:
-            ok = ~(np.isnan(target) | np.isnan(prediction))
-            self.total += float(np.abs(target[ok] - prediction[ok]).sum())
-        else:
-            t = np.array([None if v != v else _text(v) for v in target], dtype=object)
-            p = np.array([None if v != v else _text(v) for v in prediction], dtype=object)
-            ok = (t != None) & (p != None)  # noqa: E711 - element-wise on object arrays
-            self.total += float((t[ok] == p[ok]).sum())
-        self.rows += int(ok.sum())
-
-    def result(self) -> dict[str, Any] | None:
-        if not self.rows or self.metric is None:
-            return None
-        return {"metric": self.metric, "value": self.total / self.rows, "rows": self.rows}
-
-
-def _text(value: Any) -> str:
-    from mlci.drift.readers import label
-
-    return label(value)
 
 
 def select_columns(
@@ -179,22 +89,15 @@ def profile_source(
         limit = sketch_rows
     else:
         limit = max(MIN_SKETCH_ROWS, SKETCH_BYTES // (8 * max(len(numeric_names), 1)))
-    samples = {n: ThinnedSample(limit) for n in numeric_names}
-    nulls = dict.fromkeys(wanted, 0)
-    counters = {n: CategoryCounter() for n, k in wanted.items() if k in CATEGORY}
-    mismatched: dict[str, str] = {}
-    accuracy = Accuracy()
-    rows = 0
-    total = source.num_rows()
-    for batch in source.batches(
-        wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=rowwise
-    ):
-        rows += batch.rows
-        _absorb(batch, samples, counters, nulls, mismatched)
-        if rowwise:
-            accuracy.add(batch.rowwise[rowwise[0]], batch.rowwise[rowwise[1]])
-        if progress:
-            progress(rows, total)
+    first_plan = Plan(wanted, None, limit, rowwise)
+    first = only(
+        source.count(
+            first_plan, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress
+        ),
+        first_plan,
+    )
+    rows, nulls, counters = first.rows, first.nulls, first.categories
+    mismatched, accuracy, samples = first.mismatched, first.accuracy, first.samples
     kept: dict[str, np.ndarray] = {}
     edges: dict[str, np.ndarray] = {}
     distinct: dict[str, bool] = {}
@@ -211,13 +114,11 @@ def profile_source(
             kept[name] = values
     exact: dict[str, BinCounts] = {}
     if thinned:  # pass 2: exact counts on the sampled edges
-        exact = {n: BinCounts(edges=edges[n]) for n in thinned}
-        _count_exactly(
-            source.batches(
-                {n: wanted[n] for n in thinned}, batch_rows=batch_rows, sample=sample, seed=seed
-            ),
-            exact,
-        )
+        second_plan = Plan({n: wanted[n] for n in thinned}, edges)
+        exact = only(
+            source.count(second_plan, batch_rows=batch_rows, sample=sample, seed=seed),
+            second_plan,
+        ).numeric
         for name in thinned:
             exact[name].nulls = nulls[name]
     columns = []
@@ -275,44 +176,6 @@ def profile_source(
         sample=sample,
     )
     return profile, (kept if keep_values else {})
-
-
-def _absorb(
-    batch: Batch,
-    samples: dict[str, ThinnedSample],
-    counters: dict[str, CategoryCounter],
-    nulls: dict[str, int],
-    mismatched: dict[str, str],
-) -> None:
-    for name, chunk in batch.chunks.items():
-        if isinstance(chunk, NumericChunk):
-            samples[name].add(chunk.values)
-            nulls[name] += chunk.nulls
-        elif isinstance(chunk, CategoryChunk):
-            counters[name].add(chunk)
-        elif isinstance(chunk, NullChunk):
-            nulls[name] += chunk.nulls
-            if name in counters:
-                counters[name].nulls += chunk.nulls
-        elif isinstance(chunk, MismatchChunk):
-            mismatched[name] = chunk.observed
-            nulls[name] += chunk.rows
-            if name in counters:
-                counters[name].nulls += chunk.rows
-
-
-def _count_exactly(batches: Any, exact: dict[str, BinCounts]) -> None:
-    """Count every numeric chunk on its column's edges; columns in parallel threads
-    (numpy's sort releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        for batch in batches:
-            jobs = [
-                pool.submit(exact[name].add, chunk.values)
-                for name, chunk in batch.chunks.items()
-                if isinstance(chunk, NumericChunk)
-            ]
-            for job in jobs:
-                job.result()
 
 
 def profile_with_config(

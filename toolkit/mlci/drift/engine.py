@@ -17,9 +17,7 @@ Policies that keep a check from a confident wrong answer:
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +25,12 @@ import numpy as np
 
 from mlci.config.schema import DriftConfig, RetrainConfig, RetrainRule
 from mlci.drift import stats
-from mlci.drift.build import (
-    NUMERIC,
-    Accuracy,
-    CategoryCounter,
-    profile_with_config,
-    select_columns,
-)
+from mlci.drift.build import profile_with_config, select_columns
+from mlci.drift.kernel import NUMERIC, CategoryCounter, Partial, Plan, Window, only
 from mlci.drift.profile import ColumnProfile, DatasetProfile, is_profile_file, load_profile
 from mlci.drift.readers import (
     DEFAULT_BATCH_ROWS,
-    CategoryChunk,
     FrameSource,
-    MismatchChunk,
-    NullChunk,
-    NumericChunk,
     Progress,
     Source,
     open_source,
@@ -62,14 +51,15 @@ CATEGORY_MIN_COUNT = 10
 Data = str | Path | Any  # a path, a pandas DataFrame or (reference only) a DatasetProfile
 
 
-@dataclass(eq=False)
-class _Current:
-    rows: int = 0
-    numeric: dict[str, BinCounts] = field(default_factory=dict)
-    values: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    categories: dict[str, CategoryCounter] = field(default_factory=dict)
-    mismatched: dict[str, str] = field(default_factory=dict)
-    accuracy: Accuracy = field(default_factory=Accuracy)
+@dataclass(frozen=True, eq=False)
+class PreparedReference:
+    """A reference read once (its profile, and its raw numeric values when it was data),
+    for several checks of the same reference, such as one per drift window."""
+
+    profile: DatasetProfile
+    values: dict[str, np.ndarray]
+    label: str
+    exact: bool
 
 
 def _as_source(data: Data, role: str) -> Source:
@@ -83,6 +73,26 @@ def _as_source(data: Data, role: str) -> Source:
     )
 
 
+def prepare_reference(
+    reference: Data,
+    config: DriftConfig,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    sample: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> PreparedReference:
+    """Read a reference (data, a profile file or a DatasetProfile) once."""
+    if isinstance(reference, PreparedReference):
+        return reference
+    profile, values, label = _reference(reference, config, batch_rows, sample, seed, progress)
+    exact = not (
+        isinstance(reference, DatasetProfile)
+        or (isinstance(reference, (str, Path)) and is_profile_file(reference))
+    )
+    return PreparedReference(profile, values, label, exact)
+
+
 def _reference(
     reference: Data,
     config: DriftConfig,
@@ -91,6 +101,8 @@ def _reference(
     seed: int,
     progress: Progress | None,
 ) -> tuple[DatasetProfile, dict[str, np.ndarray], str]:
+    if isinstance(reference, PreparedReference):
+        return reference.profile, reference.values, reference.label
     if isinstance(reference, DatasetProfile):
         return reference, {}, reference.source or "<profile>"
     if isinstance(reference, (str, Path)) and is_profile_file(reference):
@@ -108,70 +120,22 @@ def _reference(
     return profile, values, source.label
 
 
-def _stream_current(
-    source: Source,
+def current_plan(
     columns: list[ColumnProfile],
     *,
     keep_values: bool,
-    batch_rows: int,
-    sample: float | None,
-    seed: int,
     rowwise: tuple[str, ...],
-    progress: Progress | None,
-) -> _Current:
-    state = _Current()
-    wanted: dict[str, str] = {}
-    for column in columns:
-        wanted[column.name] = column.kind
-        if column.kind in NUMERIC:
-            edges = column.numeric.edges if column.numeric is not None else np.empty(0)
-            state.numeric[column.name] = BinCounts(edges=edges)
-            state.values[column.name] = []
-        else:
-            state.categories[column.name] = CategoryCounter()
-    total = source.num_rows()
-    # numpy's sort and reductions release the GIL: numeric columns are counted in
-    # parallel threads, one column per task.
-    pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-    try:
-        for batch in source.batches(
-            wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=rowwise
-        ):
-            _count_batch(state, batch, pool, keep_values, rowwise)
-            if progress:
-                progress(state.rows, total)
-    finally:
-        pool.shutdown()
-    return state
-
-
-def _count_batch(
-    state: _Current,
-    batch: Any,
-    pool: ThreadPoolExecutor,
-    keep_values: bool,
-    rowwise: tuple[str, ...],
-) -> None:
-    state.rows += batch.rows
-    numeric = [(n, c) for n, c in batch.chunks.items() if isinstance(c, NumericChunk)]
-    jobs = [pool.submit(state.numeric[n].add, c.values, c.nulls) for n, c in numeric]
-    if keep_values:
-        for name, chunk in numeric:
-            state.values[name].append(chunk.values)
-    for name, chunk in batch.chunks.items():
-        if isinstance(chunk, CategoryChunk):
-            state.categories[name].add(chunk)
-        elif isinstance(chunk, NullChunk):
-            target = state.numeric.get(name) or state.categories[name]
-            target.nulls += chunk.nulls
-        elif isinstance(chunk, MismatchChunk):
-            state.mismatched[name] = chunk.observed
-            target = state.numeric.get(name) or state.categories[name]
-            target.nulls += chunk.rows
-    if rowwise:
-        state.accuracy.add(batch.rowwise[rowwise[0]], batch.rowwise[rowwise[1]])
-    for job in jobs:
-        job.result()
+    window: Window | None = None,
+) -> Plan:
+    """What a check counts of the current data: each compared column on the reference's
+    edges (numeric) or by category."""
+    wanted = {column.name: column.kind for column in columns}
+    edges = {
+        column.name: column.numeric.edges if column.numeric is not None else np.empty(0)
+        for column in columns
+        if column.kind in NUMERIC
+    }
+    return Plan(wanted, edges, rowwise=rowwise, window=window, keep_values=keep_values)
 
 
 def _null_finding(ref: Side, cur: Side) -> Finding | None:
@@ -325,7 +289,7 @@ def _plot(pair: stats.Pair) -> dict[str, Any]:
 
 def _compare(
     column: ColumnProfile,
-    current: _Current,
+    current: Partial,
     ref_values: dict[str, np.ndarray],
     config: DriftConfig,
     cdf_error: float,
@@ -465,37 +429,21 @@ def _not_compared(column: ColumnProfile, finding: Finding) -> ColumnResult:
     )
 
 
-def run_check(
-    reference: Data,
-    current: Data,
-    config: DriftConfig | None = None,
-    rule: RetrainRule | None = None,
-    *,
-    sample: float | None = None,
-    seed: int = 0,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
-    model_age_days: float | None = None,
-    progress: Progress | None = None,
-) -> DriftResult:
-    """Compare `current` with `reference` and evaluate the retraining rule.
+@dataclass(frozen=True, eq=False)
+class _Selection:
+    storage: dict[str, str]
+    roles: dict[str | None, str]
+    ref_columns: list[ColumnProfile]
+    skipped_ids: set[str]
+    compared: list[ColumnProfile]
+    rowwise: tuple[str, ...]
 
-    reference: a CSV/Parquet path, a profile path (.json written by `mlci drift
-    profile`), a DatasetProfile or a pandas DataFrame. current: a path or a DataFrame.
-    `sample` (0-1) keeps that random share of rows (seeded), stated in the result.
-    """
-    from dataclasses import replace
 
-    config = config or DriftConfig()
-    if sample is not None and not 0 < sample <= 1:
-        raise InputError(f"sample: {sample} is not a share of rows", "use a number in (0, 1]")
-    profile, ref_values, ref_label = _reference(
-        reference, config, batch_rows, sample, seed, progress
-    )
-    exact = not (
-        isinstance(reference, DatasetProfile)
-        or (isinstance(reference, (str, Path)) and is_profile_file(reference))
-    )
-    source = _as_source(current, "current")
+def _select(
+    prepared: PreparedReference, source: Source, config: DriftConfig, current: Data
+) -> _Selection:
+    """The reference columns a check compares with this source, and why others are not."""
+    profile, exact = prepared.profile, prepared.exact
     storage = source.kinds()
     # A current table that shares no column (e.g. read with the wrong delimiter) would
     # report every reference column as missing: 100% drift, "retrain".
@@ -535,16 +483,99 @@ def run_check(
         and config.prediction in storage
     ):
         rowwise = (config.target, config.prediction)
-    state = _stream_current(
-        source,
-        compared,
-        keep_values=bool(ref_values),
-        batch_rows=batch_rows,
-        sample=sample,
-        seed=seed,
-        rowwise=rowwise,
-        progress=progress,
+    return _Selection(storage, roles, ref_columns, skipped_ids, compared, rowwise)
+
+
+def run_check_counts(
+    reference: Data,
+    current: Data | Source,
+    config: DriftConfig | None = None,
+    rule: RetrainRule | None = None,
+    *,
+    window: Window,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    model_age_days: float | None = None,
+    progress: Progress | None = None,
+) -> dict[str, DriftResult]:
+    """One check per window of `window.column`: the current rows are counted once,
+    grouped by window, and each window is judged against the same reference."""
+    config = config or DriftConfig()
+    prepared = prepare_reference(reference, config, batch_rows=batch_rows, progress=progress)
+    source = current if isinstance(current, Source) else _as_source(current, "current")
+    storage = source.kinds()
+    if window.column not in storage:
+        raise InputError(
+            f"{source.label}: no time column {window.column!r} for drift windows "
+            "(drift.time_column or --time-column)",
+            f"use one of: {', '.join(sorted(storage)[:20])}",
+        )
+    chosen = _select(prepared, source, config, current)
+    plan = current_plan(
+        chosen.compared,
+        keep_values=bool(prepared.values),
+        rowwise=chosen.rowwise,
+        window=window,
     )
+    counts = source.count(plan, batch_rows=batch_rows, progress=progress)
+    return {
+        str(key): run_check(
+            prepared,
+            source,
+            config,
+            rule,
+            model_age_days=model_age_days,
+            counted=partial,
+        )
+        for key, partial in counts.items()
+    }
+
+
+def run_check(
+    reference: Data,
+    current: Data,
+    config: DriftConfig | None = None,
+    rule: RetrainRule | None = None,
+    *,
+    sample: float | None = None,
+    seed: int = 0,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    model_age_days: float | None = None,
+    progress: Progress | None = None,
+    counted: Partial | None = None,
+) -> DriftResult:
+    """Compare `current` with `reference` and evaluate the retraining rule.
+
+    reference: a CSV/Parquet path, a profile path (.json written by `mlci drift
+    profile`), a DatasetProfile or a pandas DataFrame. current: a path or a DataFrame.
+    `sample` (0-1) keeps that random share of rows (seeded), stated in the result.
+    `counted`: the current data's counts, already taken (see `run_check_counts`).
+    """
+    from dataclasses import replace
+
+    config = config or DriftConfig()
+    if sample is not None and not 0 < sample <= 1:
+        raise InputError(f"sample: {sample} is not a share of rows", "use a number in (0, 1]")
+    prepared = prepare_reference(
+        reference, config, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress
+    )
+    profile, ref_values, ref_label, exact = (
+        prepared.profile,
+        prepared.values,
+        prepared.label,
+        prepared.exact,
+    )
+    source = current if isinstance(current, Source) else _as_source(current, "current")
+    chosen = _select(prepared, source, config, current)
+    storage, roles, ref_columns = chosen.storage, chosen.roles, chosen.ref_columns
+    skipped_ids, compared, rowwise = chosen.skipped_ids, chosen.compared, chosen.rowwise
+    plan = current_plan(compared, keep_values=bool(ref_values), rowwise=rowwise)
+    if counted is not None:
+        state = counted
+    else:
+        state = only(
+            source.count(plan, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress),
+            plan,
+        )
     results: list[ColumnResult] = []
     errors: list[str] = []
     compared_names = {c.name for c in compared}

@@ -315,6 +315,60 @@ class Source:
     ) -> Iterator[Batch]:
         raise NotImplementedError
 
+    def arrow_batches(self, columns: list[str], *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Any:
+        """The columns as Arrow record batches (for counts that need a raw column, such
+        as the timestamps of drift windows)."""
+        raise NotImplementedError
+
+    def count(
+        self,
+        plan: Any,
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        sample: float | None = None,
+        seed: int = 0,
+        progress: Progress | None = None,
+    ) -> Any:
+        """Count the rows under `plan` (a `kernel.Plan`) into `kernel.Counts`.
+
+        This reads in this process, counting numeric columns in a few threads; an
+        engine's source overrides it to count its partitions elsewhere.
+        """
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        from mlci.drift import kernel
+
+        total = self.num_rows()
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            if plan.window is not None:
+                if sample is not None:
+                    from mlci.errors import InputError
+
+                    raise InputError(
+                        "drift windows: --sample cannot be combined with --window",
+                        "drop --sample, or check without a window",
+                    )
+                counts: dict[Any, Any] = {}
+                rows = 0
+                for record_batch in self.arrow_batches(plan.columns, batch_rows=batch_rows):
+                    counts = kernel.merge_counts(
+                        [counts, kernel.count_arrow([record_batch], plan, pool)]
+                    )
+                    rows += record_batch.num_rows
+                    if progress:
+                        progress(rows, total)
+                return counts
+            partial = kernel.new_partial(plan)
+            for batch in self.batches(
+                plan.wanted, batch_rows=batch_rows, sample=sample, seed=seed, rowwise=plan.rowwise
+            ):
+                kernel.add_batch(partial, batch, plan, pool)
+                if progress:
+                    progress(partial.rows, total)
+            return {None: partial}
+
 
 def _sample_mask(rng: np.random.Generator | None, rows: int, fraction: float | None) -> Any:
     if rng is None or fraction is None:
@@ -360,6 +414,12 @@ class FrameSource(Source):
                 {name: pandas_chunk(frame[name], kind) for name, kind in wanted.items()},
                 {name: rowwise_values(frame[name]) for name in rowwise},
             )
+
+    def arrow_batches(self, columns: list[str], *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Any:
+        import pyarrow as pa
+
+        for frame in self._frames(columns, batch_rows):
+            yield pa.RecordBatch.from_pandas(frame, preserve_index=False)
 
 
 class CsvSource(FrameSource):
@@ -417,6 +477,10 @@ class ParquetSource(Source):
         for batch in reader.iter_batches(batch_size=rows, columns=text):
             return batch.to_pandas()
         return pa.table({n: pa.array([], pa.string()) for n in text}).to_pandas()
+
+    def arrow_batches(self, columns: list[str], *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Any:
+        reader = tables.open_parquet(self.path, pre_buffer=False, buffer_size=1 << 20)
+        yield from reader.iter_batches(batch_size=batch_rows, columns=columns)
 
     def batches(
         self,
