@@ -40,6 +40,31 @@ class BuildConfig:
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    """Runner-local caches of what training downloads (datasets, pretrained weights)."""
+
+    paths: tuple[str, ...] = field(
+        default=(), metadata=_doc("files or folders restored before training and saved after")
+    )
+    setup: str | None = field(
+        default=None, metadata=_doc("command that fills train.cache.paths; skipped on a hit")
+    )
+    key: str | None = field(
+        default=None,
+        metadata=_doc(
+            "command whose output is the cache key (default: hashes of train.data and the setup)"
+        ),
+    )
+    dir: str | None = field(
+        default=None,
+        metadata=_doc("cache folder on the runner (default: $MLCI_CACHE_DIR or ~/.cache/mlci)"),
+    )
+    max_size_gb: float = field(
+        default=20.0, metadata=_doc("size cap; the least recently used entries go first", minimum=0)
+    )
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     command: str = field(default="python train.py", metadata=_doc("training command"))
     params: str | None = field(default="params.yaml", metadata=_doc("parameters file"))
@@ -67,6 +92,16 @@ class TrainConfig:
     min_gpu_memory_gb: float | None = field(
         default=None,
         metadata=_doc("fail early unless a GPU has this much memory (GB)", minimum=0),
+    )
+    cache: CacheConfig = field(
+        default_factory=CacheConfig, metadata=_doc("runner-local caches (mlci train)")
+    )
+    checkpoints: str | None = field(
+        default=None,
+        metadata=_doc(
+            "folder the training writes checkpoints to; a rerun of the same commit and "
+            "params resumes from the last one"
+        ),
     )
 
 
@@ -253,12 +288,26 @@ class DriftConfig:
     )
     alpha: float = field(
         default=0.05,
-        metadata=_doc("p-value level of ks/chi2/z, after the correction", minimum=0, maximum=1),
+        metadata=_doc(
+            "false-alarm level of a check: a column drifts only when its corrected p-value "
+            "(ks, chi2 or z, also under a named distance) is below it",
+            minimum=0,
+            maximum=1,
+        ),
+    )
+    min_effect: float = field(
+        default=0.005,
+        metadata=_doc(
+            "smallest share of rows that moved (KS distance for numbers, total variation "
+            "for categories) that counts as drift; a named distance uses its threshold",
+            minimum=0,
+            maximum=1,
+        ),
     )
     small_reference: int = field(
         default=1000,
         metadata=_doc(
-            "references up to this many values get p-value tests, larger distances", minimum=0
+            "deprecated, no effect: every size gets the same calibrated tests", minimum=0
         ),
     )
     bins: int = field(
@@ -304,11 +353,17 @@ class DriftConfig:
 
 @dataclass(frozen=True)
 class RetrainRule:
-    """Retrain when any set condition holds; unset conditions are not checked."""
+    """Retrain when any set condition holds; unset conditions are not checked, except
+    drift_share: unset, it is drift.drift_share (the dataset verdict's share), so a
+    check never reads "no dataset drift" and "retrain" on the share alone."""
 
     drift_share: float | None = field(
         default=None,
-        metadata=_doc("retrain when at least this share of columns drifted", minimum=0, maximum=1),
+        metadata=_doc(
+            "retrain when at least this share of columns drifted (default: drift.drift_share)",
+            minimum=0,
+            maximum=1,
+        ),
     )
     columns: tuple[str, ...] = field(
         default=(), metadata=_doc("retrain when any of these columns drifted")
@@ -329,7 +384,7 @@ class RetrainRule:
 
 @dataclass(frozen=True)
 class RetrainConfig:
-    when: RetrainRule = field(default_factory=lambda: RetrainRule(drift_share=0.3))
+    when: RetrainRule = field(default_factory=RetrainRule)
     branch: str = field(default="mlci/retrain", metadata=_doc("the one retraining branch"))
     base: str | None = field(default=None, metadata=_doc("base branch (default: repo default)"))
     labels: tuple[str, ...] = field(default=("retrain",), metadata=_doc("labels of the PR"))
