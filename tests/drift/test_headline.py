@@ -1,9 +1,9 @@
 """The drift headline agrees with the retraining decision, in text, markdown and HTML.
 
 `drift.drift_share` (when the dataset counts as drifted) and `retrain.when.drift_share`
-(when to retrain) are two settings; the defaults are 50% and 30%. A result between them
-used to read "🟢 no dataset drift: 3 of 10 columns drifted (30%, threshold 50%);
-decision: retrain".
+(when to retrain) are two settings; unset, the second is the first. Set apart, a result
+between them used to read "🟢 no dataset drift: 3 of 10 columns drifted (30%, threshold
+50%); decision: retrain".
 """
 
 from __future__ import annotations
@@ -151,8 +151,9 @@ def test_the_cli_headline_agrees_with_the_decision_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Real files through `mlci drift check`: 2 of 5 columns move, which is under the
-    default drift.drift_share (50%) and over the default retrain.when.drift_share (30%)."""
+    default drift.drift_share (50%) and over a retrain.when.drift_share set to 30%."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "mlci.yaml").write_text("retrain:\n  when:\n    drift_share: 0.3\n")
     rng = np.random.default_rng(7)
     n = 600
     reference = pd.DataFrame({name: rng.normal(0, 1, n) for name in "abcde"})
@@ -184,6 +185,23 @@ def test_the_cli_headline_agrees_with_the_decision_file(
     assert json.loads((tmp_path / "decision.json").read_text())["retrain"] is True
     markdown = (tmp_path / "drift.md").read_text()
     assert "🔴 **retrain: 40% of columns drifted" in markdown and "🟢" not in markdown
+    # Unset, retrain.when.drift_share is drift.drift_share: one share for both.
+    (tmp_path / "mlci.yaml").write_text("drift:\n  drift_share: 0.4\n")
+    out = CliRunner().invoke(
+        cli, ["drift", "check", "--reference", "ref.csv", "--current", "cur.csv"]
+    )
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[0] == (
+        "retrain: dataset drift: 2 of 5 columns drifted (40%), at or above "
+        "drift.drift_share 40%"
+    )
+    (tmp_path / "mlci.yaml").write_text("")
+    out = CliRunner().invoke(
+        cli, ["drift", "check", "--reference", "ref.csv", "--current", "cur.csv"]
+    )
+    assert out.output.splitlines()[0] == (
+        "no dataset drift: 2 of 5 columns drifted (40%, threshold 50%); decision: no retraining"
+    )
 
 
 def test_percentages_that_round_alike_get_the_decimals_that_tell_them_apart() -> None:

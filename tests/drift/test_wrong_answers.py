@@ -97,25 +97,21 @@ def test_a_profile_of_data_with_infinities_is_strict_json(infinite_files):
 
 
 def test_a_statistic_that_is_not_a_number_is_never_ok(infinite_files, monkeypatch):
-    spec = stats.REGISTRY["wasserstein"]
-    monkeypatch.setitem(
-        stats.REGISTRY, "wasserstein", spec.__class__(**{**spec.__dict__, "run": nan_test})
-    )
+    spec = stats.REGISTRY["ks"]
+    monkeypatch.setitem(stats.REGISTRY, "ks", spec.__class__(**{**spec.__dict__, "run": nan_test}))
     result = run(
         "drift", "check", "--reference", "ref.csv", "--current", "ref.csv", "--json", "r.json"
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1:3] == [
-        "  n/a   x                        -  not compared: wasserstein gave a value that is "
-        "not a number",
-        "  n/a   y                        -  not compared: wasserstein gave a value that is "
-        "not a number",
+        "  n/a   x                        -  not compared: ks gave a value that is not a number",
+        "  n/a   y                        -  not compared: ks gave a value that is not a number",
     ]
     report = strict_json((infinite_files / "r.json").read_text())
     assert [c["verdict"] for c in report["columns"]] == ["not compared", "not compared"]
     assert report["errors"] == [
-        "x: wasserstein gave a value that is not a number",
-        "y: wasserstein gave a value that is not a number",
+        "x: ks gave a value that is not a number",
+        "y: ks gave a value that is not a number",
     ]
 
 
@@ -268,11 +264,10 @@ def test_unique_integer_columns_are_skipped_unless_a_test_is_named(tmp_path, mon
     (tmp_path / "mlci.yaml").write_text("drift:\n  tests:\n    row: ks\n")
     result = run("drift", "check", "--reference", "p.json", "--current", "cur.csv")
     assert result.exit_code == 0, result.output
-    # 1 of 3 is under drift.drift_share (50%) but at the default retrain.when.drift_share
-    # (30%): the headline leads with the decision, never "no dataset drift ... retrain".
+    # 1 of 3 is under drift.drift_share (50%), which retrain.when.drift_share (unset)
+    # follows: never "no dataset drift ... retrain".
     assert result.output.splitlines()[0] == (
-        "retrain: 33% of columns drifted, at or above retrain.when.drift_share 30%; "
-        "dataset: 1 of 3 columns drifted (33%), below drift.drift_share 50%"
+        "no dataset drift: 1 of 3 columns drifted (33%, threshold 50%); decision: no retraining"
     )
     assert result.output.splitlines()[1].split()[:3] == ["DRIFT", "row", "ks"]
 

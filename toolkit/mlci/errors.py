@@ -6,6 +6,8 @@ Every message should name the file and the key it is about; the hint says how to
 
 from __future__ import annotations
 
+from typing import Any
+
 # Exit codes, as documented in the README and DESIGN.md.
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -23,6 +25,11 @@ class MlciError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors raised on a Dask worker or a Spark executor come back pickled; the default
+        # would rebuild them from the message alone and lose the hint.
+        return (type(self), (self.message, self.hint), self.__dict__)
 
     def one_line(self) -> str:
         """The message and its hint on a single line, as the CLI prints it."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from mlci.cli._drift_window import window_options
 from mlci.cli._lazy import GuardedGroup
 from mlci.cli._options import config_option, output_option
 
@@ -63,6 +64,98 @@ def _progress(label: str) -> Any:
     return report
 
 
+ENGINE_NAMES = ("local", "duckdb", "polars", "dask", "spark")
+
+
+def _engine_options(function: Any) -> Any:
+    """`--engine`, `--scheduler`, `--master`: where the rows are counted (drift.engine)."""
+    for option in reversed(
+        [
+            click.option(
+                "--engine",
+                default=None,
+                metavar="|".join(ENGINE_NAMES),
+                help="Where rows are counted (default: drift.engine, else local); "
+                'each engine but local is an extra: pip install "mlci[duckdb]".',
+            ),
+            click.option(
+                "--scheduler",
+                default=None,
+                metavar="ADDRESS",
+                help="Dask scheduler (engine dask; default: drift.scheduler, else a local "
+                "cluster).",
+            ),
+            click.option(
+                "--master",
+                default=None,
+                metavar="URL",
+                help="Spark master (engine spark; default: drift.master, else local[*]).",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _open_data(
+    spec: str | None,
+    *,
+    config: Any,
+    engine: str | None,
+    scheduler: str | None,
+    master: str | None,
+    filters: tuple[str, ...] = (),
+    query: str | None = None,
+    table: str | None = None,
+    role: str = "DATA",
+) -> Any:
+    """A path for a plain local file read by the local engine (as before); otherwise a
+    `readers.Source` of a directory, glob, URL, query or table read by the engine."""
+    from mlci.drift.engines import open_data
+    from mlci.drift.engines.local import is_plain_file
+    from mlci.errors import UsageError
+
+    name = engine or config.engine
+    if spec and (query is not None or table is not None):
+        given = "--query" if query is not None else "--table"
+        raise UsageError(
+            f"{role} {spec!r} and {given}: give the data one way", f"drop {role} or {given}"
+        )
+    if query is not None and name != "duckdb":
+        raise UsageError(
+            f"a SQL query is read by the duckdb engine, not by --engine {name}",
+            "add --engine duckdb (or set drift.engine: duckdb)",
+        )
+    if table is not None and name != "spark":
+        raise UsageError(
+            f"a table name is read by the spark engine, not by --engine {name}",
+            "add --engine spark (or set drift.engine: spark)",
+        )
+    if name == "local" and spec and not filters and _plain_path(spec, is_plain_file):
+        return spec
+    return open_data(
+        spec,
+        engine=name,
+        filters=filters,
+        query=query,
+        table=table,
+        scheduler=scheduler or config.scheduler,
+        master=master or config.master,
+    )
+
+
+def _plain_path(spec: str, is_plain_file: Any) -> bool:
+    """A local file, or a path that names nothing (readers says "file not found")."""
+    import os
+
+    from mlci.drift.sources import url_scheme
+
+    if is_plain_file(spec):
+        return True
+    glob_or_url = url_scheme(spec) is not None or any(ch in spec for ch in "*?[")
+    return not glob_or_url and not os.path.exists(os.path.expanduser(spec))
+
+
 @click.group(cls=GuardedGroup)
 def drift() -> None:
     """Profile reference data and check current data for drift.
@@ -86,7 +179,7 @@ def profile() -> None:
 
 
 @profile.command("build")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", required=False)
 @click.option(
     "-o",
     "--output",
@@ -109,20 +202,44 @@ def profile() -> None:
     default=None,
     help="Profile a random share of the rows (e.g. 0.1); the profile records it.",
 )
+@_engine_options
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="EXPR",
+    help="Partition filter of a hive dataset, e.g. 'day>=today-7d' or 'region in (eu,us)' "
+    "(repeatable; default: drift.filters).",
+)
+@click.option("--query", default=None, metavar="SQL", help="Profile a DuckDB SQL query's result.")
+@click.option("--table", default=None, metavar="NAME", help="Profile a Spark table.")
 def build(
-    data: str,
+    data: str | None,
     output: str,
     config_path: str | None,
     columns: tuple[str, ...],
     exclude: tuple[str, ...],
     bins: int | None,
     sample: float | None,
+    engine: str | None,
+    scheduler: str | None,
+    master: str | None,
+    filters: tuple[str, ...],
+    query: str | None,
+    table: str | None,
 ) -> None:
-    """Profile DATA (CSV or Parquet, streamed) into a small, diffable JSON file.
+    """Profile DATA into a small, diffable JSON file, streamed.
+
+    DATA is a CSV or Parquet file, a directory of Parquet files (hive key=value folders
+    too), a glob or an fsspec URL (s3://, gs://, az://); or leave it out and give
+    --query (engine duckdb) or --table (engine spark).
 
     \b
     Example:
       mlci drift profile build data/reference.csv -o drift-profile.json --exclude id
+      mlci drift profile build 'events/' --filter 'day>=today-28d' -o drift-profile.json
+      mlci drift profile build --engine duckdb -o drift-profile.json \\
+          --query "SELECT * FROM read_parquet('events/*/*.parquet') WHERE country = 'DE'"
     """
     from dataclasses import replace
     from pathlib import Path
@@ -142,6 +259,10 @@ def build(
             "write the profile to a .json file, e.g. -o drift-profile.json",
         )
     config = load_config(config_path).drift
+    if not data and query is None and table is None:
+        raise UsageError(
+            "no data to profile", "pass DATA (a file, directory, glob or URL), --query or --table"
+        )
     prepare_outputs([("-o", output)], [data, config_path])
     if columns or exclude:
         selection = ColumnSelection(
@@ -151,7 +272,23 @@ def build(
         config = replace(config, columns=selection)
     if bins:
         config = replace(config, bins=bins)
-    result = build_profile(data, config, sample=sample, progress=_progress(f"profiling {data}"))
+    source = _open_data(
+        data,
+        config=config,
+        engine=engine,
+        scheduler=scheduler,
+        master=master,
+        filters=filters or config.filters,
+        query=query,
+        table=table,
+    )
+    progress = _progress(f"profiling {data or 'the query' if query else data or table}")
+    if isinstance(source, str):
+        result = build_profile(source, config, sample=sample, progress=progress)
+    else:
+        from mlci.drift.build import profile_with_config
+
+        result, _ = profile_with_config(source, config, sample=sample, progress=progress)
     path = save_profile(result, output, option="-o")
     summary = f"{len(result.columns)} columns, {result.rows:,} rows"
     if output == STDOUT:
@@ -192,17 +329,42 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
 @click.option(
     "--reference",
     "reference",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="Reference data (CSV/Parquet) or profile (default: data.profile, "
-    "then data.reference in mlci.yaml).",
+    help="Reference profile or data: a CSV/Parquet file, a directory, a glob or a URL "
+    "(default: data.profile, then data.reference in mlci.yaml).",
 )
 @click.option(
     "--current",
     "current",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="Current data, CSV or Parquet (default: data.current.path).",
+    help="Current data: a CSV/Parquet file, a directory, a glob or a URL "
+    "(default: data.current.path).",
+)
+@_engine_options
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="EXPR",
+    help="Partition filter of the current data, e.g. 'day>=today-7d' (repeatable; "
+    "default: drift.filters).",
+)
+@click.option(
+    "--reference-filter",
+    "reference_filters",
+    multiple=True,
+    metavar="EXPR",
+    help="Partition filter of the reference data (repeatable).",
+)
+@click.option(
+    "--current-query", default=None, metavar="SQL", help="Current data from a DuckDB query."
+)
+@click.option(
+    "--reference-query", default=None, metavar="SQL", help="Reference data from a DuckDB query."
+)
+@click.option("--current-table", default=None, metavar="NAME", help="Current data: a Spark table.")
+@click.option(
+    "--reference-table", default=None, metavar="NAME", help="Reference data: a Spark table."
 )
 @config_option
 @click.option("--columns", multiple=True, help="Only these columns (comma-separated).")
@@ -267,6 +429,7 @@ def merge(profiles: tuple[str, ...], output: str) -> None:
     help="Exit 1 when a validate.fairness gate fails on the current data.",
 )
 @click.option("--quiet", is_flag=True, help="Print only the headline.")
+@window_options
 def check(
     reference: str | None,
     current: str | None,
@@ -287,6 +450,19 @@ def check(
     fail_on_drift: bool,
     fail_on_bias: bool,
     quiet: bool,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    master: str | None = None,
+    filters: tuple[str, ...] = (),
+    reference_filters: tuple[str, ...] = (),
+    current_query: str | None = None,
+    reference_query: str | None = None,
+    current_table: str | None = None,
+    reference_table: str | None = None,
+    window: str | None = None,
+    time_column: str | None = None,
+    history_path: str | None = None,
+    no_history: bool = False,
 ) -> None:
     """Compare current data with a reference; report per column and decide on retraining.
 
@@ -298,11 +474,19 @@ def check(
     entry in --json, a section in --md). Failed bias gates are reported; they exit 1
     only with --fail-on-bias. Absent columns give a note, not an error.
 
+    Current (and reference) data may be partitioned: a directory of Parquet files (hive
+    key=value folders, selected with --filter), a glob, an fsspec URL, a DuckDB query
+    (--current-query, engine duckdb) or a Spark table (--current-table, engine spark).
+
     \b
     Example:
       mlci drift check --reference drift-profile.json --current data/current.parquet \\
           --json drift.json --md drift.md --html drift.html --fail-on-drift
       mlci drift check --json | jq .dataset.drift_share
+      mlci drift check --reference drift-profile.json --current s3://lake/events/ \\
+          --filter 'day>=today-7d' --engine duckdb
+      mlci drift check --current data/current.parquet --window weekly --time-column ts \\
+          --history .mlci/drift-history.jsonl
     """
     from dataclasses import replace
 
@@ -317,11 +501,13 @@ def check(
 
     settings = load_config(config_path)
     config = settings.drift
-    reference = reference or settings.data.profile or settings.data.reference
-    current = current or settings.data.current.path
-    if not reference:
+    if reference_query is None and reference_table is None:
+        reference = reference or settings.data.profile or settings.data.reference
+    if current_query is None and current_table is None:
+        current = current or settings.data.current.path
+    if not reference and reference_query is None and reference_table is None:
         raise UsageError("no reference given", "pass --reference or set data.profile in mlci.yaml")
-    if not current:
+    if not current and current_query is None and current_table is None:
         raise UsageError(
             "no current data given", "pass --current or set data.current.path in mlci.yaml"
         )
@@ -348,16 +534,81 @@ def check(
     config = replace(config, **changes)
     if tests or thresholds:
         check_drift_tests(config)  # the same checks the loader ran on mlci.yaml
-    result = run_check(
-        reference,
+    from mlci.drift.profile import is_profile_file
+
+    open_options: dict[str, Any] = {
+        "config": config,
+        "engine": engine,
+        "scheduler": scheduler,
+        "master": master,
+    }
+    reference_data = (
+        reference
+        if reference and not reference_filters and is_profile_file(reference)
+        else _open_data(
+            reference,
+            filters=reference_filters,
+            query=reference_query,
+            table=reference_table,
+            role="--reference",
+            **open_options,
+        )
+    )
+    current_data = _open_data(
         current,
+        filters=filters or config.filters,
+        query=current_query,
+        table=current_table,
+        role="--current",
+        **open_options,
+    )
+    current = current or current_query or current_table or ""
+    from mlci.cli._drift_window import run_windowed, window_settings
+
+    windowed = window_settings(config, window, time_column, history_path, no_history)
+    if windowed is not None:
+        run_windowed(
+            windowed,
+            reference=reference_data,
+            current=current_data,
+            config=config,
+            rule=settings.retrain.when,
+            config_path=config_path,
+            sample=sample,
+            model_age_days=model_age_days,
+            json_out=json_out,
+            md_out=md_out,
+            html_path=html_path,
+            decision_path=decision_path,
+            fail_on_drift=fail_on_drift,
+            quiet=quiet,
+            progress=_progress(f"checking {current}"),
+        )
+        return
+    result = run_check(
+        reference_data,
+        current_data,
         config,
         settings.retrain.when,
         sample=sample,
         model_age_days=model_age_days,
         progress=_progress(f"checking {current}"),
     )
-    bias = check_bias(current, config, settings.validate.fairness, config_path or CONFIG_FILE)
+    fairness = settings.validate.fairness
+    if isinstance(current_data, str):
+        bias = check_bias(current, config, fairness, config_path or CONFIG_FILE)
+    elif fairness.sensitive:  # fairness metrics need the rows in memory: one file only
+        from mlci.drift.bias import BiasCheck
+
+        bias = BiasCheck(
+            str(current),
+            config.target or fairness.label,
+            config.prediction or fairness.prediction,
+            tuple(fairness.sensitive),
+            note="bias is measured on a single current file, not on partitioned or query data",
+        )
+    else:
+        bias = None
     text = to_text(result)
     if not printing:
         click.echo(text.splitlines()[0] if quiet else text)

@@ -8,7 +8,7 @@ from typing import Any
 from mlci.config.schema import DriftConfig
 from mlci.drift.build import profile_with_config
 from mlci.drift.profile import DatasetProfile
-from mlci.drift.readers import DEFAULT_BATCH_ROWS, FrameSource, Progress, open_source
+from mlci.drift.readers import DEFAULT_BATCH_ROWS, FrameSource, Progress, Source, open_source
 
 
 def build_profile(
@@ -20,9 +20,13 @@ def build_profile(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> DatasetProfile:
-    """Profile a CSV/Parquet file (streamed) or a pandas DataFrame."""
+    """Profile a CSV/Parquet file (streamed), a pandas DataFrame, or a Source an engine
+    opened (a partitioned dataset, a query: see `mlci.drift.engines.open_data`)."""
     config = config or DriftConfig()
-    source = open_source(data) if isinstance(data, (str, Path)) else FrameSource(data)
+    if isinstance(data, Source):
+        source = data
+    else:
+        source = open_source(data) if isinstance(data, (str, Path)) else FrameSource(data)
     profile, _ = profile_with_config(
         source, config, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress
     )

@@ -16,7 +16,6 @@ Policies that keep a check from a confident wrong answer:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +62,8 @@ class PreparedReference:
 
 
 def _as_source(data: Data, role: str) -> Source:
+    if isinstance(data, Source):  # a partitioned dataset or a query, opened by an engine
+        return data
     if isinstance(data, (str, Path)):
         return open_source(data)
     if hasattr(data, "columns") and hasattr(data, "iloc"):
@@ -246,11 +247,12 @@ def _category_findings(
 
 
 def _test_for(column: ColumnProfile, config: DriftConfig, categories: int) -> stats.TestSpec:
+    """The test drift.tests names for the column, else its kind's significance test (the
+    same at every size: drift.small_reference no longer switches to distances)."""
     if column.name in config.tests:
         name = config.tests[column.name]
     else:
-        small = column.count <= config.small_reference
-        name = stats.default_test(column.kind, small, categories)
+        name = stats.default_test(column.kind, categories)
     spec = stats.REGISTRY[name]  # names were checked on load (mlci.config.checks)
     # What depends on the data stays here: the kind inferred from it, its categories.
     if column.kind not in spec.kinds:
@@ -358,41 +360,36 @@ def _compare(
         pair = stats.CategoricalPair(labels, ref_counts, cur_counts)
         categories = len(labels)
     spec = _test_for(column, config, categories)
-    outcome = spec.run(pair)
-    figures = [outcome.statistic, outcome.error_bound]
-    if outcome.p_value is not None:
-        figures.append(outcome.p_value)
-    if not all(math.isfinite(v) for v in figures):
-        raise ValueError(f"{spec.name} gave a value that is not a number")
-    bound = outcome.error_bound
-    if cdf_error and isinstance(pair, stats.NumericPair) and pair.reference_values is None:
-        bound += cdf_error * (1.0 if spec.name == "ks" else _span(pair))
+    # A named distance is the effect; significance still gates it (its kind's p-value
+    # test), so that small samples do not alarm on noise.
+    significance = spec
+    if spec.measure == "distance":
+        significance = stats.REGISTRY[stats.default_test(kind, categories)]
     threshold = config.thresholds.get(name)
     if threshold is None:
         threshold = config.alpha if spec.measure == "p_value" else spec.default_threshold
-    drifted = spec.measure == "distance" and outcome.statistic >= threshold
+    min_effect = threshold if spec.measure == "distance" else config.min_effect
+    found = stats.assess(pair, spec, significance, min_effect=min_effect, cdf_error=cdf_error)
     return ColumnResult(
         name,
         kind,
         test=spec.name,
         measure=spec.measure,
-        statistic=outcome.statistic,
-        p_value=outcome.p_value,
+        statistic=found.statistic,
+        p_value=found.p_value,
         threshold=threshold,
-        error_bound=bound,
-        test_drifted=drifted,
+        error_bound=found.error_bound,
+        significance_test=found.significance_test,
+        effect_measure=found.effect_measure,
+        effect=found.effect,
+        effect_bound=found.effect_bound,
+        min_effect=found.min_effect,
         psi=stats.psi_counts(*pair.coarse()),
         reference=ref_side,
         current=cur_side,
         findings=tuple(findings),
         plot=_plot(pair),
     )
-
-
-def _span(pair: stats.NumericPair) -> float:
-    ref = pair.reference
-    scale = ref.std if ref.std > 0 else 1.0
-    return (max(ref.maximum, pair.current.maximum) - min(ref.minimum, pair.current.minimum)) / scale
 
 
 def _with(base: ColumnResult, findings: list[Finding]) -> ColumnResult:
@@ -636,7 +633,8 @@ def run_check(
         and c.name in reference_names
         and c.name not in skipped_ids
     ]
-    insufficient = [c for c in features if c.insufficient]
+    undecidable = [c for c in features if c.undecidable]
+    insufficient = [c for c in features if c.insufficient and not c.undecidable]
     judged = [c for c in features if not c.insufficient]
     drifted = [c for c in judged if c.drifted]
     share = len(drifted) / len(judged) if judged else 0.0
@@ -661,10 +659,18 @@ def run_check(
             f"values on a side ({', '.join(c.name for c in insufficient[:10])}); they were "
             "not tested and are not counted in the drift share"
         )
+    if undecidable:
+        notes.append(
+            f"undecidable from the profile: {len(undecidable)} column(s) are significant "
+            "but their effect's estimate and error bound straddle the minimum "
+            f"({', '.join(c.name for c in undecidable[:10])}); they are not counted in the "
+            "drift share"
+        )
     if not exact:
         notes.append(
-            "reference is a profile: ks and wasserstein are estimates within "
-            "the error_bound given per column; other statistics are exact"
+            "reference is a profile: ks and wasserstein are conservative estimates "
+            "(never above the exact value) within the error_bound given per column; "
+            "other statistics are exact"
         )
     decision = decide(
         rule if rule is not None else RetrainConfig().when,
@@ -672,6 +678,7 @@ def run_check(
         drift_share=share,
         performance=performance,
         model_age_days=model_age_days,
+        default_share=config.drift_share,
     )
     return DriftResult(
         reference=ref_label,
@@ -692,18 +699,69 @@ def run_check(
         notes=tuple(notes),
         errors=tuple(errors),
         insufficient=tuple(c.name for c in insufficient),
+        undecidable=tuple(c.name for c in undecidable),
+        min_effect=config.min_effect,
     )
 
 
 def _correct(results: list[ColumnResult], config: DriftConfig) -> list[ColumnResult]:
-    """Adjust the p-values of all p-value tests together, then decide those columns."""
+    """Adjust the p-values of all tested columns together, then decide each: drift when
+    significant and the effect reaches its minimum; undecidable from the profile when
+    significant and the effect's estimate and bound straddle the minimum."""
     from dataclasses import replace
 
-    tested = [i for i, c in enumerate(results) if c.measure == "p_value" and c.p_value is not None]
-    adjusted = stats.correct([results[i].p_value or 0.0 for i in tested], config.correction)
+    tested = [
+        i
+        for i, c in enumerate(results)
+        if c.p_value is not None and c.effect is not None and c.test is not None
+    ]
+    found = [_assessment(results[i]) for i in tested]
+    levels = [_level(results[i], config) for i in tested]
     out = list(results)
-    for i, p in zip(tested, adjusted, strict=True):
+    for i, verdict in zip(tested, stats.decide(found, levels, config.correction), strict=True):
         column = results[i]
-        threshold = column.threshold if column.threshold is not None else config.alpha
-        out[i] = replace(column, adjusted_p_value=p, test_drifted=p < threshold)
+        findings = column.findings
+        if verdict.undecidable:
+            findings = (*findings, _undecidable(column))
+        out[i] = replace(
+            column,
+            adjusted_p_value=verdict.adjusted_p_value,
+            significant=verdict.significant,
+            test_drifted=verdict.drifted,
+            findings=findings,
+        )
     return out
+
+
+def _assessment(column: ColumnResult) -> stats.Assessment:
+    return stats.Assessment(
+        test=column.test or "",
+        measure=column.measure or "p_value",
+        statistic=column.statistic or 0.0,
+        p_value=column.p_value if column.p_value is not None else 1.0,
+        error_bound=column.error_bound or 0.0,
+        significance_test=column.significance_test or "",
+        effect_measure=column.effect_measure or "",
+        effect=column.effect or 0.0,
+        effect_bound=column.effect_bound or 0.0,
+        min_effect=column.min_effect or 0.0,
+    )
+
+
+def _level(column: ColumnResult, config: DriftConfig) -> float:
+    """The p-value level: drift.thresholds of a p-value test, else alpha."""
+    if column.measure == "p_value" and column.threshold is not None:
+        return column.threshold
+    return config.alpha
+
+
+def _undecidable(column: ColumnResult) -> Finding:
+    effect, bound = column.effect or 0.0, column.effect_bound or 0.0
+    return Finding(
+        "undecidable",
+        "warning",
+        f"undecidable from the profile: significant, but {column.effect_measure} "
+        f"{effect:.4g} (up to {effect + bound:.4g}) straddles its minimum "
+        f"{column.min_effect:g}; check against the reference data, or rebuild the profile "
+        "with more bins (drift.bins)",
+    )

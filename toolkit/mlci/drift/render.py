@@ -6,6 +6,7 @@ import json
 from typing import Literal
 
 from mlci.drift.result import ColumnResult, DriftResult, RuleCheck
+from mlci.drift.retrain import DEFAULT_SHARE_NOTE
 from mlci.markdown import markdown_table
 
 
@@ -93,9 +94,14 @@ def _fired(check: RuleCheck, result: DriftResult) -> str:
     return f"the model is {check.value:g} days old, at or above {key} {check.limit:g}"
 
 
+def _follows_dataset(check: RuleCheck) -> bool:
+    """A drift_share check on drift.drift_share (retrain.when.drift_share unset)."""
+    return check.rule == "drift_share" and check.note == DEFAULT_SHARE_NOTE
+
+
 def _not_fired(check: RuleCheck) -> str:
     """A retraining rule that did not fire, in a few words."""
-    key = f"retrain.when.{check.rule}"
+    key = "drift.drift_share" if _follows_dataset(check) else f"retrain.when.{check.rule}"
     if check.rule == "drift_share":
         return f"{key} {check.limit:.0%} not reached"
     if check.rule == "columns":
@@ -106,10 +112,14 @@ def _not_fired(check: RuleCheck) -> str:
 
 
 def _insufficient(result: DriftResult) -> str:
-    few = len(result.insufficient)
-    if not few:
-        return ""
-    return f", {few} more with insufficient data (fewer than {result.min_count} values)"
+    """The feature columns left out of the share: too few values, or undecidable."""
+    few, unsure = len(result.insufficient), len(result.undecidable)
+    text = ""
+    if few:
+        text += f", {few} more with insufficient data (fewer than {result.min_count} values)"
+    if unsure:
+        text += f", {unsure} more undecidable from the profile"
+    return text
 
 
 def _dataset(result: DriftResult) -> str:
@@ -130,7 +140,10 @@ def headline(result: DriftResult) -> str:
     """One line that agrees with the decision: it leads with "retrain:" and the rules
     that fired when the retraining rule fired, else with the dataset verdict."""
     if result.retrain.retrain:
-        fired = [_fired(c, result) for c in result.retrain.checks if c.fired]
+        fired_checks = [c for c in result.retrain.checks if c.fired]
+        fired = [_fired(c, result) for c in fired_checks if not _follows_dataset(c)]
+        # With retrain.when.drift_share unset the dataset verdict is the rule that fired:
+        # the line names it once.
         return "retrain: " + "; ".join([*fired, _dataset(result)])
     few = len(result.insufficient)
     if few and not result.compared:

@@ -1,11 +1,14 @@
 """What a drift check returns: frozen dataclasses and their versioned JSON form.
 
-Every column gets one verdict (`ColumnResult.verdict`): "drift", "ok", "insufficient
-data" (fewer than `MIN_COUNT` finite values on a side: too few to test, neither drift
-nor ok), "not compared" (no statistic: an empty reference, an error) or "skipped" (text,
-identifiers, columns new in the current data). The dataset verdict (`DriftResult.verdict`)
-is "drift", "no drift" or "insufficient data". The JSON form is strict JSON: a float that
-is not finite is written as null (`json_safe`), never NaN or Infinity.
+Every column gets one verdict (`ColumnResult.verdict`): "drift" (significant and a
+large enough effect, or a drift finding), "ok", "insufficient data" (fewer than
+`MIN_COUNT` finite values on a side, or undecidable from a profile: significant, but the
+effect's estimate and error bound straddle its minimum; neither drift nor ok, and left
+out of the drift share), "not compared" (no statistic: an empty reference, an error)
+or "skipped" (text, identifiers, columns new in the current data). The dataset verdict
+(`DriftResult.verdict`) is "drift", "no drift" or "insufficient data". The JSON form is
+strict JSON: a float that is not finite is written as null (`json_safe`), never NaN or
+Infinity.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ Verdict = Literal["drift", "ok", "insufficient data", "not compared", "skipped"]
 MIN_COUNT = 30
 # Findings that mean the column was deliberately not compared.
 SKIPPED_CODES = frozenset({"skipped_text", "identifier", "new_column"})
+# Findings that leave a column neither drift nor ok, and out of the drift share.
+UNDECIDED_CODES = frozenset({"insufficient_data", "undecidable"})
 
 
 def json_safe(value: Any) -> Any:
@@ -95,6 +100,14 @@ class ColumnResult:
     error_bound: float | None = None
     test_drifted: bool = False
     psi: float | None = None
+    # The two halves of the verdict: the significance test's corrected p-value below
+    # alpha (`significant`) and the effect at or above its minimum (see `stats.assess`).
+    significance_test: str | None = None
+    significant: bool = False
+    effect_measure: str | None = None
+    effect: float | None = None
+    effect_bound: float | None = None
+    min_effect: float | None = None
     reference: Side | None = None
     current: Side | None = None
     findings: tuple[Finding, ...] = ()
@@ -107,15 +120,20 @@ class ColumnResult:
 
     @property
     def insufficient(self) -> bool:
-        """Too few values to test: neither drift nor ok (unless a finding is drift)."""
-        return not self.drifted and any(f.code == "insufficient_data" for f in self.findings)
+        """Too few values to test, or undecidable from the profile: neither drift nor ok
+        (unless a finding is drift)."""
+        return not self.drifted and any(f.code in UNDECIDED_CODES for f in self.findings)
+
+    @property
+    def undecidable(self) -> bool:
+        return not self.drifted and any(f.code == "undecidable" for f in self.findings)
 
     @property
     def verdict(self) -> Verdict:
         if self.drifted:
             return "drift"
         codes = {f.code for f in self.findings}
-        if "insufficient_data" in codes:
+        if codes & UNDECIDED_CODES:
             return "insufficient data"
         if codes & SKIPPED_CODES:
             return "skipped"
@@ -149,6 +167,12 @@ class ColumnResult:
             "error_bound": self.error_bound,
             "test_drifted": self.test_drifted,
             "psi": self.psi,
+            "significance_test": self.significance_test,
+            "significant": self.significant,
+            "effect_measure": self.effect_measure,
+            "effect": self.effect,
+            "effect_bound": self.effect_bound,
+            "min_effect": self.min_effect,
             "reference": self.reference.to_dict() if self.reference else None,
             "current": self.current.to_dict() if self.current else None,
             "findings": [f.to_dict() for f in self.findings],
@@ -212,6 +236,10 @@ class DriftResult:
     # are not in `compared` nor in the drift share.
     insufficient: tuple[str, ...] = ()
     min_count: int = MIN_COUNT
+    # Feature columns undecidable from the reference profile (verdict "insufficient
+    # data" too): not in `compared` nor in the drift share.
+    undecidable: tuple[str, ...] = ()
+    min_effect: float | None = None
 
     @property
     def verdict(self) -> Literal["drift", "no drift", "insufficient data"]:
@@ -220,13 +248,12 @@ class DriftResult:
         threshold; otherwise "insufficient data"."""
         if self.dataset_drift:
             return "drift"
-        if not self.insufficient:
+        undecided = len(self.insufficient) + len(self.undecidable)
+        if not undecided:
             return "no drift"
         if not self.compared:
             return "insufficient data"
-        worst = (len(self.drifted_columns) + len(self.insufficient)) / (
-            self.compared + len(self.insufficient)
-        )
+        worst = (len(self.drifted_columns) + undecided) / (self.compared + undecided)
         return "insufficient data" if worst >= self.share_threshold else "no drift"
 
     @property
@@ -263,7 +290,9 @@ class DriftResult:
                 "drifted_columns": list(self.drifted_columns),
                 "columns_compared": self.compared,
                 "insufficient_columns": list(self.insufficient),
+                "undecidable_columns": list(self.undecidable),
                 "min_count": self.min_count,
+                "min_effect": self.min_effect,
                 "correction": self.correction,
                 "alpha": self.alpha,
             },

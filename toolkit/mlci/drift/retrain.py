@@ -1,4 +1,10 @@
-"""The retraining rule (`retrain.when` in mlci.yaml) evaluated into a decision with reasons."""
+"""The retraining rule (`retrain.when` in mlci.yaml) evaluated into a decision with reasons.
+
+`retrain.when.drift_share` unset means drift.drift_share (`default_share`): one share
+for the dataset verdict and the rule, so the headline cannot say "no dataset drift" and
+"retrain" for the same share. A share set apart from drift.drift_share is the user's
+choice; the headline names both keys then.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ from typing import Any
 
 from mlci.config.schema import RetrainRule
 from mlci.drift.result import ColumnResult, RetrainDecision, RuleCheck
+
+# The note of a drift_share check whose limit is drift.drift_share.
+DEFAULT_SHARE_NOTE = "drift.drift_share (retrain.when.drift_share unset)"
 
 
 def performance_drop(performance: dict[str, Any] | None) -> float | None:
@@ -23,11 +32,15 @@ def decide(
     drift_share: float,
     performance: dict[str, Any] | None = None,
     model_age_days: float | None = None,
+    default_share: float | None = None,
 ) -> RetrainDecision:
+    """`default_share` (drift.drift_share) stands in for an unset rule.drift_share."""
     checks: list[RuleCheck] = []
-    if rule.drift_share is not None:
-        fired = drift_share >= rule.drift_share
-        checks.append(RuleCheck("drift_share", rule.drift_share, round(drift_share, 4), fired))
+    share_limit = rule.drift_share if rule.drift_share is not None else default_share
+    if share_limit is not None:
+        fired = drift_share >= share_limit
+        note = DEFAULT_SHARE_NOTE if rule.drift_share is None else ""
+        checks.append(RuleCheck("drift_share", share_limit, round(drift_share, 4), fired, note))
     if rule.columns:
         by_name = {c.name: c for c in columns}
         drifted = [n for n in rule.columns if n in by_name and by_name[n].drifted]

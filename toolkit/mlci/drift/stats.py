@@ -1,11 +1,24 @@
-"""The statistical tests, as a registry: one spec per test, looked up by a stable name.
+"""The statistical tests, as a registry, and how one column's verdict is reached.
 
 Every test compares one column's reference with its current data and returns a
-`TestOutcome`. p-value tests (ks, chi2, z) mark drift when the corrected p-value is
-below alpha; distance tests mark drift when the distance reaches their threshold.
-Count-based tests work on exact counts (categories, or the reference's decile bins for
-numeric columns), so they are exact with a profile too. KS and Wasserstein call scipy
-when both samples are at hand and use `distances.py` (estimate + bound) otherwise.
+`TestOutcome`. A column drifted when two things hold (`assess`, then `decide`):
+
+- significance: the p-value of its kind's significance test (ks for numbers, z for two
+  categories, chi2 for more), corrected across columns by drift.correction, is below
+  alpha. This bounds the false alarms of a whole check at every sample size;
+- effect: the change is big enough to matter. By default the effect is the share of
+  rows that moved (the KS distance for numbers, the total variation distance for
+  categories) and it must reach drift.min_effect; when drift.tests names a distance
+  (wasserstein, psi, jensenshannon, hellinger) that distance is the effect and its
+  threshold the minimum.
+
+Distances alone are not calibrated (their noise shrinks with the sample size: a fixed
+threshold alarms on noise at small sizes and misses real shifts at large ones), so they
+never decide without significance. Count-based tests work on exact counts (categories,
+or the reference's decile bins for numeric columns), so they are exact with a profile
+too. KS and Wasserstein call scipy when both samples are at hand and use `distances.py`
+(a conservative estimate + a bound) otherwise; an effect whose estimate and bound
+straddle its minimum is "undecidable from the profile".
 """
 
 from __future__ import annotations
@@ -87,13 +100,12 @@ def register(
     return wrap
 
 
-def default_test(kind: str, small: bool, categories: int) -> str:
-    """The widely used defaults: p-value tests for small references, distances otherwise."""
+def default_test(kind: str, categories: int) -> str:
+    """The significance test of a kind, the same at every size: ks for numbers, the
+    two-proportion z-test for two categories, chi-square for more."""
     if kind in NUMERIC_KINDS:
-        return "ks" if small else "wasserstein"
-    if small:
-        return "z" if categories <= 2 else "chi2"
-    return "jensenshannon"
+        return "ks"
+    return "z" if categories <= 2 else "chi2"
 
 
 # -- count-based helpers (both arrays have the same bins) --------------------------------
@@ -123,6 +135,14 @@ def jensenshannon_counts(reference: np.ndarray, current: np.ndarray) -> float:
     m = (p + q) / 2.0
     js = (_rel_entr(p, m).sum() + _rel_entr(q, m).sum()) / 2.0
     return float(np.sqrt(max(js, 0.0)))
+
+
+def total_variation_counts(reference: np.ndarray, current: np.ndarray) -> float:
+    """Half the L1 distance of the shares: the share of rows that changed category (the
+    largest gap in the share of any set of categories, as KS is for half-lines)."""
+    if not reference.sum() or not current.sum():
+        return 0.0 if reference.sum() == current.sum() else 1.0
+    return float(np.abs(_shares(reference) - _shares(current)).sum() / 2.0)
 
 
 def hellinger_counts(reference: np.ndarray, current: np.ndarray) -> float:
@@ -254,3 +274,114 @@ def correct(p_values: list[float], method: str) -> list[float]:
 
         return np.asarray(false_discovery_control(values, method="bh"), dtype=float).tolist()
     raise ValueError(f"unknown correction {method!r}")
+
+
+# -- one column's verdict: significance and effect ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What one column's verdict rests on, before the correction across columns.
+
+    `test`/`statistic`/`error_bound` are the test the user sees (the named one, else the
+    significance test); `p_value` always comes from `significance_test`; `effect` is a
+    conservative estimate (never above the exact value) and `effect_bound` how far above
+    it the exact value can be (0 when both samples are at hand or the counts are exact).
+    """
+
+    test: str
+    measure: Literal["p_value", "distance"]
+    statistic: float
+    p_value: float
+    error_bound: float
+    significance_test: str
+    effect_measure: str  # "ks", "total_variation" or the named distance
+    effect: float
+    effect_bound: float
+    min_effect: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    adjusted_p_value: float
+    significant: bool
+    drifted: bool  # significant and the effect reaches its minimum
+    undecidable: bool  # significant, the estimate is below the minimum, estimate + bound not
+
+
+def span(pair: NumericPair) -> float:
+    """The range of both samples in reference standard deviations: how far a CDF error
+    of a merged or sampled profile can move the normed Wasserstein distance."""
+    ref = pair.reference
+    scale = ref.std if ref.std > 0 else 1.0
+    return (max(ref.maximum, pair.current.maximum) - min(ref.minimum, pair.current.minimum)) / scale
+
+
+def _widened(outcome: TestOutcome, name: str, pair: Pair, cdf_error: float) -> float:
+    """The error bound plus what an inexact profile CDF (merged, sampled) adds to it."""
+    bound = outcome.error_bound
+    if cdf_error and isinstance(pair, NumericPair) and pair.reference_values is None:
+        bound += cdf_error * (1.0 if name == "ks" else span(pair))
+    return bound
+
+
+def assess(
+    pair: Pair,
+    spec: TestSpec,
+    significance: TestSpec,
+    *,
+    min_effect: float,
+    cdf_error: float = 0.0,
+) -> Assessment:
+    """Run the shown test, the significance test and the effect size of one column.
+
+    `spec` is the test drift.tests names (or the significance test itself);
+    `min_effect` is the effect's minimum: drift.min_effect for the default effects, the
+    distance threshold when `spec` is a distance.
+    """
+    outcome = spec.run(pair)
+    if not all(np.isfinite(v) for v in (outcome.statistic, outcome.error_bound)):
+        raise ValueError(f"{spec.name} gave a value that is not a number")
+    bound = _widened(outcome, spec.name, pair, cdf_error)
+    gate = outcome if significance.name == spec.name else significance.run(pair)
+    if gate.p_value is None or not np.isfinite(gate.p_value):
+        raise ValueError(f"{significance.name} gave a p-value that is not a number")
+    if spec.measure == "distance":
+        effect_name, effect, effect_bound = spec.name, outcome.statistic, bound
+    elif isinstance(pair, NumericPair):
+        ks = outcome if spec.name == "ks" else (gate if significance.name == "ks" else _ks(pair))
+        effect_name, effect = "ks", ks.statistic
+        effect_bound = _widened(ks, "ks", pair, cdf_error)
+    else:
+        effect_name, effect, effect_bound = (
+            "total_variation",
+            total_variation_counts(*pair.coarse()),
+            0.0,
+        )
+    if not all(np.isfinite(v) for v in (bound, effect, effect_bound)):
+        raise ValueError(f"{spec.name} gave a value that is not a number")
+    return Assessment(
+        test=spec.name,
+        measure=spec.measure,
+        statistic=outcome.statistic,
+        p_value=float(gate.p_value),
+        error_bound=bound,
+        significance_test=significance.name,
+        effect_measure=effect_name,
+        effect=float(effect),
+        effect_bound=float(effect_bound),
+        min_effect=min_effect,
+    )
+
+
+def decide(assessments: list[Assessment], levels: list[float], correction: str) -> list[Decision]:
+    """Correct the p-values of all columns together, then judge each column: drift when
+    significant at its level and the effect reaches its minimum."""
+    adjusted = correct([a.p_value for a in assessments], correction)
+    out = []
+    for a, p, level in zip(assessments, adjusted, levels, strict=True):
+        significant = p < level
+        big = a.effect >= a.min_effect
+        maybe = a.effect + a.effect_bound >= a.min_effect
+        out.append(Decision(p, significant, significant and big, significant and maybe and not big))
+    return out

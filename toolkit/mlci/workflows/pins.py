@@ -19,6 +19,7 @@ KNOWN_RELEASES: dict[str, tuple[str, str]] = {
     "actions/upload-artifact": ("v6.0.0", "b7c566a772e6b6bfb58ed0dc250532a479d7789f"),
     "actions/download-artifact": ("v7.0.0", "37930b1c2abaa49bbe596cd826c3c89aef350131"),
     "actions/attest-build-provenance": ("v4.1.0", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32"),
+    "actions/cache": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
 }
 
 
@@ -31,6 +32,8 @@ class ActionRefs:
     upload_artifact: str
     download_artifact: str
     attest_build_provenance: str
+    cache_restore: str  # the drift history between scheduled runs
+    cache_save: str
     mlci_repo: str  # owner/name@ref, to which the templates append /actions/<name>
     mlci_ref: str
     pinned: bool
@@ -46,11 +49,12 @@ def _major(tag: str) -> str:
 def resolve_actions(github: GitHubConfig) -> ActionRefs:
     """Turn `github.*` settings into `uses:` refs (checked on load by mlci.config.checks)."""
 
-    def ref(action: str) -> str:
+    def ref(action: str, part: str = "") -> str:
         tag, sha = KNOWN_RELEASES[action]
+        name = f"{action}/{part}" if part else action
         if github.pin_actions:
-            return f"{action}@{github.pins.get(action, sha)} # {tag}"
-        return f"{action}@{_major(tag)}"
+            return f"{name}@{github.pins.get(action, sha)} # {tag}"
+        return f"{name}@{_major(tag)}"
 
     mlci_ref = github.actions_ref
     if github.pin_actions:
@@ -62,6 +66,8 @@ def resolve_actions(github: GitHubConfig) -> ActionRefs:
         upload_artifact=ref("actions/upload-artifact"),
         download_artifact=ref("actions/download-artifact"),
         attest_build_provenance=ref("actions/attest-build-provenance"),
+        cache_restore=ref("actions/cache", "restore"),
+        cache_save=ref("actions/cache", "save"),
         mlci_repo=github.actions_repo,
         mlci_ref=mlci_ref,
         pinned=github.pin_actions,
