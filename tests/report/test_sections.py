@@ -60,6 +60,7 @@ def test_the_registry_order_is_the_order_of_both_renderings() -> None:
         "plots",
         "images",
         "lineage",
+        "training",
         "data_check",
         "extra",
         "links",

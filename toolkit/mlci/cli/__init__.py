@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "releases": "mlci.cli.release_cmd:releases",
     "report": "mlci.cli.report_cmd:report",
     "runs": "mlci.cli.runs_cmd:runs",
+    "sweep": "mlci.cli.sweep_cmd:sweep",
     "train": "mlci.cli.train_cmd:train",
     "validate": "mlci.cli.validate_cmd:validate",
     "runner": "mlci.cli.runner_cmd:runner",

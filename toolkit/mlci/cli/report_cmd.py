@@ -94,6 +94,14 @@ DEFAULT_ASSETS_BRANCH = "mlci/assets"
     help="Branch the images are published to (an orphan branch of images only) "
     "[default: github.assets_branch, mlci/assets].",
 )
+@click.option(
+    "--candidates",
+    "candidates_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Folder of a sweep's candidate records (DIR/<id>/run.json, from `mlci sweep` or the "
+    "CI matrix): report the best one by train.select.metric, with every candidate in a table.",
+)
 @config_option
 def report(
     base_ref: str | None,
@@ -107,6 +115,7 @@ def report(
     images_mode: str | None,
     image_paths: tuple[str, ...],
     assets_branch: str | None,
+    candidates_dir: str | None,
     config_path: str | None,
 ) -> None:
     """Write the pull-request report: verdict, gates, metrics, params, plots, lineage.
@@ -127,9 +136,17 @@ def report(
     and OUT/assets.json hold them as they would be committed; over 1 MB per image, 20
     images or 5 MB in all, the rest are left out with a note.
 
+    With --candidates DIR, the head is the best candidate of a sweep (by
+    train.select.metric; failed ones are never picked): the gates are its gates, and a
+    Candidates section shows every candidate against the base (the params that differ,
+    each metric and its change), the selected one marked, failed and cancelled ones
+    (in train.sweep but without a record) listed with their status, and a chart of the
+    selection metric. Images are left out there.
+
     \b
     Example:
       mlci report --base main
+      mlci report --base main --candidates .mlci/candidates
       mlci report --base "$BASE_SHA" --base-branch main
       mlci report --base main --out build/report --post
       mlci report --base main --data-check data-check.json
@@ -164,7 +181,7 @@ def report(
     gallery = None
     images_mode = images_mode or ("auto" if config.github.report_images else "off")
     assets_branch = assets_branch or config.github.assets_branch
-    if images_mode != "off":
+    if images_mode != "off" and candidates_dir is None:
         sources = [s for s in (config.train.plots, *config.train.images, *image_paths) if s]
         found = _gallery(config, sources, baseline, assets_branch)
         if found is not None:
@@ -174,21 +191,25 @@ def report(
         artifacts_url=f"{event.run_url}#artifacts" if event.run_url else None,
         images=gallery,
     )
-    result = build_report(
-        config,
-        Path.cwd(),
-        base,
-        baseline_file=baseline_file,
-        links=links,
-        data_check=data_check,
-        max_chars=max_chars,
-        base_name=base_name,
-        baseline=baseline,
-    )
+    report_dict = None
+    if candidates_dir is not None:
+        result, report_dict = _candidates_report(config, candidates_dir, baseline, links, max_chars)
+    else:
+        result = build_report(
+            config,
+            Path.cwd(),
+            base,
+            baseline_file=baseline_file,
+            links=links,
+            data_check=data_check,
+            max_chars=max_chars,
+            base_name=base_name,
+            baseline=baseline,
+        )
     contents = {
         "report.md": result.full_markdown,
         "comment.md": result.markdown,
-        "report.json": json.dumps(result.to_dict(), indent=2) + "\n",
+        "report.json": json.dumps(report_dict or result.to_dict(), indent=2) + "\n",
     }
     if not no_html:
         contents["report.html"] = render_html(result, f"mlci report: {config.project}")
@@ -213,6 +234,19 @@ def report(
     runtime.set_outputs(
         {"report-path": (out / "report.md").as_posix(), "gate-passed": result.gate_passed}
     )
+
+
+def _candidates_report(config, folder, baseline, links, max_chars):  # type: ignore[no-untyped-def]
+    """`--candidates DIR`: the best candidate's report and its JSON (with the candidates)."""
+    from pathlib import Path
+
+    from mlci.report.candidates import build_candidates_report
+
+    built = build_candidates_report(
+        config, Path.cwd(), folder, baseline, links=links, max_chars=max_chars
+    )
+    click.echo(f"candidates: {len(built.table.rows)}; selected: {built.selected or 'none'}")
+    return built.report, built.to_dict()
 
 
 def _post(result, key, event, client, reason) -> None:  # type: ignore[no-untyped-def]

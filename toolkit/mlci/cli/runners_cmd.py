@@ -58,6 +58,13 @@ def runners() -> None:
     help="owner/name whose GPU workflows may use the runner group "
     "(default: the repository URL, else $GITHUB_REPOSITORY).",
 )
+@click.option(
+    "--cache-claim",
+    default=None,
+    metavar="NAME",
+    help="With train.cache: a PersistentVolumeClaim for the runner cache "
+    "(default: a folder on the node, /var/cache/mlci).",
+)
 def arc_values(
     config_path: str | None,
     gpu_classes: tuple[str, ...],
@@ -65,6 +72,7 @@ def arc_values(
     secret: str | None,
     out_dir: str | None,
     repository: str | None,
+    cache_claim: str | None,
 ) -> None:
     """Write Helm values for actions-runner-controller, one scale set per GPU class.
 
@@ -73,6 +81,10 @@ def arc_values(
     the runner container to the class's nvidia.com/gpu count, and carries the
     train.runner labels of mlci.yaml plus the class name, so the training job's
     runs-on reaches it. The GitHub credentials stay in a Kubernetes secret.
+
+    With train.cache set, each runner mounts a cache volume at /mlci-cache (a folder on
+    the node, or --cache-claim) and gets MLCI_CACHE_DIR, so datasets and weights
+    survive the ephemeral runner.
 
     Every scale set joins the runner group runners.runner_group (default mlci-gpu;
     organisation or enterprise URLs only). After the values, it prints the `gh api`
@@ -109,7 +121,17 @@ def arc_values(
     if not url and os.environ.get("GITHUB_REPOSITORY"):
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         url = f"{server}/{os.environ['GITHUB_REPOSITORY']}"
-    scale_sets = build_scale_sets(settings, config.train.runner, classes, github_config_url=url)
+    from mlci.runners.arc_cache import cache_volume_for, cache_volume_warnings
+
+    scale_sets = build_scale_sets(
+        settings,
+        config.train.runner,
+        classes,
+        github_config_url=url,
+        cache_volume=cache_volume_for(config, cache_claim),
+    )
+    for warning in cache_volume_warnings(config):
+        click.echo(f"warning: {warning}", err=True)
     group = runner_group_setup(
         settings,
         str(scale_sets[0].values["githubConfigUrl"]),

@@ -16,6 +16,7 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from mlci.config.schema import (
     DriftConfig,
@@ -375,6 +376,75 @@ def check_runners(config: RunnersConfig, train_runner: Sequence[str]) -> None:
         )
 
 
+# --- sweeps ---------------------------------------------------------------------------
+
+
+def _metric_configured(name: str, config: MlciConfig) -> bool:
+    """Named in validate.gates or in the metrics section (exact names or their globs)."""
+    import fnmatch
+
+    patterns = (*config.metrics.higher_is_better, *config.metrics.lower_is_better)
+    leaf = name.rsplit(":", 1)[-1]
+    return name in config.validate.gates or any(
+        fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(leaf, p) for p in patterns
+    )
+
+
+def check_sweep(config: MlciConfig) -> None:
+    """`train.sweep` and `train.select`: non-empty, no repeats, a metric to pick by.
+
+    Whether each dotted key is in the params file is checked when a sweep is expanded
+    (`mlci.train.sweep`), where the params file is read.
+    """
+    train = config.train
+    if train.sweep is None:  # train.select alone picks nothing: checked once a sweep exists
+        return
+    sets: list[dict[str, Any]] = (
+        [train.sweep] if isinstance(train.sweep, dict) else list(train.sweep)
+    )
+    if not sets:
+        raise ConfigProblem("train.sweep", "is empty", "list at least one parameter set")
+    for i, entry in enumerate(sets):
+        where = "train.sweep" if isinstance(train.sweep, dict) else f"train.sweep[{i}]"
+        if not entry and isinstance(train.sweep, dict):
+            raise ConfigProblem(where, "is empty", "map params keys to the values to try")
+        for key, values in entry.items():
+            if not key.strip() or any(not part for part in key.split(".")):
+                raise ConfigProblem(
+                    f"{where}.{key}", "is not a params key", "write it like model.max_depth"
+                )
+            if isinstance(values, tuple) and not values:
+                raise ConfigProblem(
+                    f"{where}.{key}", "has no values", "list the values to try, e.g. [4, 6, 8]"
+                )
+    if isinstance(train.sweep, tuple):
+        for i, entry in enumerate(train.sweep):
+            if entry in train.sweep[:i]:
+                raise ConfigProblem(
+                    f"train.sweep[{i}]",
+                    f"repeats train.sweep[{train.sweep.index(entry)}]",
+                    "remove one of the two: they would train the same candidate",
+                )
+    if train.params is None:
+        raise ConfigProblem(
+            "train.params", "is null, so a sweep has no params file to set", "name the file"
+        )
+    metric = train.select.metric
+    if metric is None:
+        raise ConfigProblem(
+            "train.select.metric",
+            "is missing: a sweep needs a metric to pick the best candidate by",
+            "e.g. train.select: {metric: roc_auc}",
+        )
+    if train.select.direction is None and not _metric_configured(metric, config):
+        raise ConfigProblem(
+            "train.select.metric",
+            f"{metric!r} is neither in validate.gates nor in the metrics section",
+            "add it to metrics.higher_is_better (or lower_is_better), or set "
+            "train.select.direction",
+        )
+
+
 # --- the whole file -------------------------------------------------------------------
 
 
@@ -458,3 +528,4 @@ def check_config(config: MlciConfig) -> None:
     check_fairness(config.validate.fairness, config.drift.target)
     check_drift_tests(config.drift)
     check_runners(config.runners, config.train.runner)
+    check_sweep(config)

@@ -53,6 +53,9 @@ def _type_schema(tp: Any) -> dict[str, Any]:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(tp) if a is not type(None)]
+        if len(options) > 1:  # `train.sweep`: a grid or a list; a sweep value: any scalar
+            schema = {"anyOf": [_type_schema(option) for option in options]}
+            return _nullable(schema) if len(options) < len(get_args(tp)) else schema
         schema = _type_schema(options[0])
         return _nullable(schema) if len(options) < len(get_args(tp)) else schema
     if origin is Literal:

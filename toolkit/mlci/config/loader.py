@@ -101,6 +101,8 @@ class _Validator:
             options = [a for a in get_args(tp) if a is not type(None)]
             if value is None and len(options) < len(get_args(tp)):
                 return None
+            if len(options) > 1:
+                return self.convert(self.pick(options, value, path), value, path)
             return self.convert(options[0], value, path)
         if origin is Literal:
             allowed = get_args(tp)
@@ -128,13 +130,42 @@ class _Validator:
             return self.build(typing.cast(type, tp), value, path)
         return self.scalar(tp, value, path)
 
+    def pick(self, options: list[Any], value: Any, path: str) -> Any:
+        """The option of a union (`train.sweep`: a grid or a list) that fits `value`'s shape.
+
+        A mapping takes a dict or dataclass option, a list a tuple one; a scalar the first
+        scalar type it is (int before float keeps 4 an integer), else a tuple (one value
+        for a list of one).
+        """
+        kinds = {
+            "mapping": [o for o in options if get_origin(o) is dict or dataclasses.is_dataclass(o)],
+            "list": [o for o in options if get_origin(o) is tuple],
+        }
+        if isinstance(value, dict) and kinds["mapping"]:
+            return kinds["mapping"][0]
+        if isinstance(value, list) and kinds["list"]:
+            return kinds["list"][0]
+        if not isinstance(value, (dict, list)):
+            for option in options:
+                if option in _TYPE_WORDS and _is_scalar(option, value):
+                    return option
+            scalar_lists = [o for o in kinds["list"] if _scalar_items(o)]
+            if scalar_lists:
+                return scalar_lists[0]
+        words = [
+            "a mapping"
+            if o in kinds["mapping"]
+            else "a list"
+            if o in kinds["list"]
+            else _TYPE_WORDS.get(o, str(o))
+            for o in options
+        ]
+        unique = list(dict.fromkeys(words))
+        wanted = ", ".join(unique[:-1]) + " or " + unique[-1] if len(unique) > 1 else unique[0]
+        self.fail(path, f"expected {wanted}, got {_describe(value)}", f"set it to {wanted}")
+
     def scalar(self, tp: Any, value: Any, path: str) -> Any:
-        ok = {
-            str: isinstance(value, str),
-            bool: isinstance(value, bool),
-            int: isinstance(value, int) and not isinstance(value, bool),
-            float: isinstance(value, (int, float)) and not isinstance(value, bool),
-        }[tp]
+        ok = _is_scalar(tp, value)
         if ok and tp is float and not math.isfinite(value):
             # YAML's .nan and .inf are numbers, but no bound or threshold means anything with them.
             self.fail(path, f"{value} is not a finite number", "set it to a finite number")
@@ -144,6 +175,24 @@ class _Validator:
         if tp is str and isinstance(value, (int, float)):
             hint = f'quote it, e.g. "{value}" (YAML reads 3.10 as the number 3.1)'
         self.fail(path, f"expected {_TYPE_WORDS[tp]}, got {_describe(value)}", hint)
+
+
+def _scalar_items(tp: Any) -> bool:
+    """Whether the tuple type `tp` holds scalars (so one scalar may stand for the list)."""
+    item = get_args(tp)[0]
+    if get_origin(item) in (Union, types.UnionType):
+        return all(a in _TYPE_WORDS or a is type(None) for a in get_args(item))
+    return item in _TYPE_WORDS or get_origin(item) is Literal
+
+
+def _is_scalar(tp: Any, value: Any) -> bool:
+    """Whether `value` is of the scalar type `tp` as YAML gives it (a bool is no number)."""
+    return {
+        str: isinstance(value, str),
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+    }[tp]
 
 
 def _line_index(text: str) -> dict[str, int]:

@@ -64,6 +64,26 @@ class CacheConfig:
     )
 
 
+# A value a sweep sets in the params file: int before float, so 4 stays 4, not 4.0.
+SweepValue = int | float | bool | str
+# `train.sweep`: a grid (dotted params key -> the values to try) or a list of parameter
+# sets (each a mapping of dotted params keys to one value).
+SweepSpec = dict[str, tuple[SweepValue, ...]] | tuple[dict[str, SweepValue], ...]
+
+
+@dataclass(frozen=True)
+class SelectConfig:
+    """How `mlci sweep` and the candidates' report pick the best candidate."""
+
+    metric: str | None = field(
+        default=None, metadata=_doc("metric the best candidate is picked by (e.g. roc_auc)")
+    )
+    direction: Literal["higher", "lower"] | None = field(
+        default=None,
+        metadata=_doc("which way is better (default: from the metrics section, else the name)"),
+    )
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     command: str = field(default="python train.py", metadata=_doc("training command"))
@@ -102,6 +122,23 @@ class TrainConfig:
             "folder the training writes checkpoints to; a rerun of the same commit and "
             "params resumes from the last one"
         ),
+    )
+    sweep: SweepSpec | None = field(
+        default=None,
+        metadata=_doc(
+            "candidates over params keys: a grid {model.max_depth: [4, 6]} or a list of "
+            "parameter sets [{model.max_depth: 4}, ...] (mlci sweep)"
+        ),
+    )
+    select: SelectConfig = field(
+        default_factory=SelectConfig, metadata=_doc("how the best sweep candidate is picked")
+    )
+    max_candidates: int | None = field(
+        default=None,
+        metadata=_doc("budget: at most this many candidates, the first in order", minimum=1),
+    )
+    max_parallel: int = field(
+        default=4, metadata=_doc("candidates trained at once in CI (max-parallel)", minimum=1)
     )
 
 
@@ -287,10 +324,10 @@ class DriftConfig:
         metadata=_doc("column -> threshold of its test (p-value for ks/chi2/z, else distance)"),
     )
     alpha: float = field(
-        default=0.05,
+        default=0.01,
         metadata=_doc(
-            "false-alarm level of a check: a column drifts only when its corrected p-value "
-            "(ks, chi2 or z, also under a named distance) is below it",
+            "p-value level of ks/chi2/z (also under a named distance), after the "
+            "correction: at most this share of no-drift checks flag any column",
             minimum=0,
             maximum=1,
         ),

@@ -35,6 +35,7 @@ from mlci.data.quality import QualityReport
 from mlci.report import html as h
 from mlci.report import images as img
 from mlci.report import markdown as md
+from mlci.report import training_notes as tn
 from mlci.report.links import ReportLinks
 from mlci.report.parts import ReportInputs, ReportSection
 
@@ -97,6 +98,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("plots", _plots, md.plots_markdown, h.plots_html),
     Section("images", img.build_images, img.images_markdown, img.images_html),
     Section("lineage", _always, md.lineage_markdown, h.lineage_html),
+    Section(
+        "training", tn.build_training_notes, tn.training_notes_markdown, tn.training_notes_html
+    ),
     Section("data_check", _data_check, md.data_check_markdown, h.data_check_html),
     Section("extra", _extra, md.extra_markdown, h.extra_html),
     Section("links", _links, md.links_markdown, h.links_html),

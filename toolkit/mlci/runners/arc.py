@@ -27,6 +27,7 @@ from mlci.config.checks import check_config_url, check_gpu_class
 from mlci.config.checks import runner_labels as _labels
 from mlci.config.schema import GpuClassConfig, MlciConfig, RunnersConfig, TolerationConfig
 from mlci.errors import ConfigError, UsageError
+from mlci.runners.arc_cache import CacheVolume, add_cache_volume
 
 CHART = "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set"
 # Set on GPU nodes by NVIDIA's GPU feature discovery (part of the GPU operator).
@@ -154,11 +155,13 @@ def build_scale_sets(
     classes: Mapping[str, GpuClassConfig] | None = None,
     *,
     github_config_url: str | None = None,
+    cache_volume: CacheVolume | None = None,
 ) -> tuple[ScaleSet, ...]:
     """One scale set per GPU class (`classes`, default `settings.classes`).
 
     Each carries `runner_labels` (train.runner, so the training job's `runs-on`
     matches it), the class's own labels and the class name as `scaleSetLabels`.
+    `cache_volume` (`mlci.runners.arc_cache.cache_volume_for`) mounts the runner cache.
     """
     url = github_config_url or settings.github_config_url
     if not url:
@@ -194,6 +197,8 @@ def build_scale_sets(
         if settings.runner_group and config_scope(url)[0] != "repository":
             values["runnerGroup"] = settings.runner_group
         values["template"] = _pod_template(settings, gpu_class)
+        if cache_volume is not None:
+            add_cache_volume(values["template"], cache_volume, settings.image)
         warnings = []
         if gpu_class.min_runners > 0 and gpu_class.gpus:
             warnings.append(

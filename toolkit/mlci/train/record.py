@@ -12,6 +12,14 @@ version as a bare number (`"schema": 2`, last key) and read the same.
 `tracking` (optional, written only when set) names the run in a tracking backend:
 `{"mlflow": {"run_id": ..., "uri": ..., "experiment_id": ...}}` (`mlci.tracking`).
 Records without it read with an empty mapping.
+
+`cache` (optional) says what the runner cache did (`mlci.train.cache`): `{"key": ...,
+"hit": bool, "paths": [...], "setup_skipped": bool}`, plus `saved` and `evicted` when a
+miss was saved. `resumed` (optional) says the run started from a checkpoint of an
+earlier attempt (`mlci.train.checkpoints`): `{"from": "<checkpoint path>", "attempt": n,
+"source": "cache" | "artifact"}`. Both are written only when set. `candidate` (optional,
+written only when set) names the sweep candidate a run trained: `{"id": "c2", "params":
+{"model.max_depth": 6}}` (`mlci.train.sweep`).
 """
 
 from __future__ import annotations
@@ -62,6 +70,11 @@ class RunRecord:
     schema: int = SCHEMA_VERSION
     # Where the run is mirrored: backend name -> its ids ({"mlflow": {"run_id": ...}}).
     tracking: dict[str, Any] = field(default_factory=dict)
+    # What the runner cache did, and the checkpoint a resumed run started from.
+    cache: dict[str, Any] | None = None
+    resumed: dict[str, Any] | None = None
+    # The sweep candidate this run trained: {"id": "c2", "params": {"model.max_depth": 6}}.
+    candidate: dict[str, Any] | None = None
 
     @property
     def commit(self) -> str | None:
@@ -83,6 +96,11 @@ class RunRecord:
         del data["schema"]  # written first, as a name: "mlci.run-record/v2"
         if not self.tracking:
             del data["tracking"]  # optional: records without a backend stay as they were
+        for optional in ("cache", "resumed"):
+            if data[optional] is None:
+                del data[optional]
+        if self.candidate is None:
+            del data["candidate"]  # optional: only sweep candidates have one
         return {"schema": f"{SCHEMA_PREFIX}{self.schema}", **data}
 
     @classmethod
@@ -149,6 +167,9 @@ class RunRecord:
             errors=tuple(errors),
             schema=schema,
             tracking=_tracking(data),
+            cache=_optional_mapping(data, "cache"),
+            resumed=_optional_mapping(data, "resumed"),
+            candidate=_candidate(data),
         )
 
     def metric_set(self) -> MetricSet:
@@ -180,6 +201,24 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"`{key}`: expected a mapping, found {type_name(value)}")
     return dict(value)
+
+
+def _optional_mapping(data: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """`cache`/`resumed`: a mapping when present, None when absent."""
+    return _mapping(data, key) if data.get(key) is not None else None
+
+
+def _candidate(data: dict[str, Any]) -> dict[str, Any] | None:
+    """`candidate`: {"id": "c2", "params": {dotted params key: value}} (`mlci.train.sweep`)."""
+    candidate = _optional_mapping(data, "candidate")
+    if candidate is None:
+        return None
+    if not isinstance(candidate.get("id"), str):
+        raise ValueError("`candidate.id`: expected text")
+    params = candidate.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"`candidate.params`: expected a mapping, found {type_name(params)}")
+    return {"id": candidate["id"], "params": dict(params)}
 
 
 def _tracking(data: dict[str, Any]) -> dict[str, Any]:

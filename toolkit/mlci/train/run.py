@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from mlci.config.schema import MlciConfig
 from mlci.gitutil import git_state
 from mlci.metrics.load import load_metrics
+from mlci.train.cache import CacheOutcome, RunnerCache
+from mlci.train.checkpoints import CheckpointPlan, Terminated, terminate_raises
 from mlci.train.hashing import digest_path
 from mlci.train.lineage import DataLineage, data_lineage
 from mlci.train.record import RunRecord, record_path, run_folder, save_run
@@ -106,10 +108,25 @@ def _stream(
             if on_output is not None:
                 on_output(line.rstrip("\n"))
         code = process.wait()
+    except BaseException:  # SIGTERM (Terminated) or Ctrl-C: stop the training too
+        _stop_group(process)
+        raise
     finally:
         if timer:
             timer.cancel()
     return (None if timed_out.is_set() else code), timed_out.is_set()
+
+
+def _stop_group(process: subprocess.Popen[str], grace_s: float = 5.0) -> None:
+    """SIGTERM to the training's group (it may save a checkpoint), SIGKILL after `grace_s`."""
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def run_training(
@@ -120,26 +137,62 @@ def run_training(
     env: Mapping[str, str] | None = None,
     python: str = sys.executable,
     command: str | None = None,
+    cache_dir: str | None = None,
+    resume_from: str | Path | None = None,
+    git_root: str | Path | None = None,
+    candidate: Mapping[str, Any] | None = None,
 ) -> RunRecord:
     """Run `train.command` in `cwd`, then record git state, params, metrics, hashes.
 
     `env` is the child's environment (default: this process's); `on_output`
     receives each output line as it is printed. The record is written to
     `cwd/.mlci/runs/<id>.json` whatever the outcome; its `status` says how it went.
+
+    With train.cache or train.checkpoints set, the runner cache (`cache_dir`, the
+    CLI's $MLCI_CACHE_DIR, unless train.cache.dir is set) is restored before and saved
+    after the command; `resume_from` is a downloaded checkpoints artifact to resume from.
+
+    A sweep candidate (`mlci.train.sweep`) trains in a copy of the work tree: `git_root`
+    is the repository the copy came from (its commit is recorded), `candidate` the
+    record's `candidate` entry ({"id": "c2", "params": {...}}).
     """
     root = Path(cwd).resolve()
     command = command or config.train.command
-    state = git_state(root)  # before training: the files it writes may make the tree dirty
+    # Before training: the files it writes may make the tree dirty.
+    state = git_state(Path(git_root).resolve() if git_root else root)
     started = datetime.now(timezone.utc)
     clock, wall_start = time.monotonic(), time.time()
     child_env = training_env(os.environ if env is None else env, python)
     timeout_s = config.train.timeout_minutes * 60 if config.train.timeout_minutes > 0 else None
     errors: list[str] = []
+    if cache_dir is None and env is not None:  # the environment the CLI passed in
+        cache_dir = env.get("MLCI_CACHE_DIR") or None
+    runner_cache = _runner_cache(config, cache_dir)
+    cache, checkpoints = _before_training(
+        config,
+        root,
+        runner_cache,
+        state.commit,
+        child_env,
+        resume_from,
+        timeout_s,
+        on_output,
+        candidate_id=str(candidate["id"]) if candidate and "id" in candidate else None,
+    )
+    child_env.update(checkpoints.env(root) if checkpoints else {})
+    code, timed_out = None, False
     try:
-        code, timed_out = _stream(command, root, child_env, timeout_s, on_output)
+        if cache is not None and cache.setup_failed:
+            errors += cache.errors  # no training on half-downloaded inputs
+        else:
+            with terminate_raises():
+                code, timed_out = _stream(command, root, child_env, timeout_s, on_output)
     except OSError as error:
-        code, timed_out = None, False
         errors.append(f"cannot start `{command}`: {error.strerror}")
+    except (Terminated, KeyboardInterrupt):
+        errors.append("mlci train was stopped (SIGTERM or interrupt); the training was killed")
+    cache, notes = _after_training(root, runner_cache, cache, checkpoints, succeeded=code == 0)
+    errors += notes
     duration = round(time.monotonic() - clock, 3)
     status = "timeout" if timed_out else ("succeeded" if code == 0 else "failed")
     if timed_out:
@@ -171,11 +224,91 @@ def run_training(
         data_manifest=lineage.manifest,
         runner=_runner_facts(root, env),
         errors=tuple(errors),
+        candidate=dict(candidate) if candidate is not None else None,
+        cache=cache.to_record() if cache else None,
+        resumed=checkpoints.resume.to_record() if checkpoints and checkpoints.resume else None,
     )
     save_run(root, record)
     if config.train.plots:
         snapshot_plots(root, config.train.plots, run_folder(root, record.id))
     return record
+
+
+def _runner_cache(config: MlciConfig, cache_dir: str | None) -> RunnerCache | None:
+    """The runner cache when train.cache.paths or train.checkpoints use it."""
+    settings = config.train.cache
+    if not settings.paths and not config.train.checkpoints:
+        return None
+    from mlci.train.cache import cache_root
+
+    return RunnerCache.from_settings(settings, cache_root(settings, cache_dir, Path.home()))
+
+
+def _before_training(
+    config: MlciConfig,
+    root: Path,
+    runner_cache: RunnerCache | None,
+    commit: str | None,
+    env: dict[str, str],
+    resume_from: str | Path | None,
+    timeout_s: float | None,
+    on_output: Callable[[str], None] | None,
+    candidate_id: str | None = None,
+) -> tuple[CacheOutcome | None, CheckpointPlan | None]:
+    """Restore the data cache (or run train.cache.setup) and an earlier attempt's
+    checkpoints; what they did goes into the record."""
+    from mlci.train.cache import data_cache_key, restore_data_cache
+    from mlci.train.checkpoints import checkpoint_key, prepare_checkpoints
+
+    def run_setup(setup: str) -> str | None:
+        try:
+            code, timed_out = _stream(setup, root, env, timeout_s, on_output)
+        except OSError as error:
+            return f"cannot start `{setup}`: {error.strerror}"
+        if timed_out:
+            return f"`{setup}` timed out"
+        return None if code == 0 else f"`{setup}` exited with code {code}"
+
+    cache = None
+    settings = config.train.cache
+    if runner_cache is not None and settings.paths:
+        key = data_cache_key(settings, root, data_files(config), env=env)
+        cache = restore_data_cache(settings, runner_cache, root, key, run_setup)
+    checkpoints = None
+    if config.train.checkpoints:
+        params = digest_path(root, config.train.params).sha256 if config.train.params else None
+        key_of = checkpoint_key(commit, params, candidate_id) if commit else None
+        checkpoints = prepare_checkpoints(
+            config.train.checkpoints,
+            root,
+            cache=runner_cache,
+            commit=commit,
+            key=key_of,
+            resume_from=Path(resume_from) if resume_from is not None else None,
+        )
+    return cache, checkpoints
+
+
+def _after_training(
+    root: Path,
+    runner_cache: RunnerCache | None,
+    cache: CacheOutcome | None,
+    checkpoints: CheckpointPlan | None,
+    *,
+    succeeded: bool,
+) -> tuple[CacheOutcome | None, list[str]]:
+    """Save a missed data cache and an unfinished run's checkpoints (in any outcome)."""
+    from mlci.train.cache import save_data_cache
+    from mlci.train.checkpoints import finish_checkpoints
+
+    notes: list[str] = []
+    if cache is not None and runner_cache is not None:
+        cache = save_data_cache(cache, runner_cache, root)
+        notes += [e for e in cache.errors if not e.startswith("train.cache.setup")]
+    if checkpoints is not None:
+        note = finish_checkpoints(checkpoints, root, runner_cache, succeeded=succeeded)
+        notes += [note] if note else []
+    return cache, notes
 
 
 @dataclass(frozen=True)
