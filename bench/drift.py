@@ -1,8 +1,13 @@
 """Drift benchmark: mlci vs a plain scipy loop vs Evidently, on the same 1M x 25 Parquet data.
 
 Run: python bench/drift.py [--rows 1000000] [--big-rows 10000000] [--repeat 3]
-                           [--skip-evidently] [--skip-big] [--skip-raw]
-Data goes to bench/_data/ (ignored by git). Evidently runs from its own virtual
+                           [--skip-evidently] [--skip-big] [--skip-raw] [--skip-engines]
+                           [--data DIR]
+Data goes to bench/_data/ (ignored by git), or --data DIR (e.g. /dev/shm on a machine
+whose disk is busy). The check runs interleaved with the floor (bench/drift_floor.py:
+read row groups and count with the compiled kernel, nothing else), at --rows and at
+--big-rows; each engine profiles a hive-partitioned copy of the big current data. Every
+figure also goes to DIR/drift-results.json. Evidently runs from its own virtual
 environment at bench/_data/evenv (it needs pandas < 3); without it, or with
 --skip-evidently, its line says so and the rest still runs:
     python -m venv bench/_data/evenv
@@ -26,6 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / "_data"
 EVIDENTLY_PYTHON = DATA / "evenv" / "bin" / "python"
+FLOOR = ROOT / "drift_floor.py"
+ENGINES = {
+    "local": None,
+    "duckdb": "duckdb",
+    "polars": "polars",
+    "dask": "dask.distributed",
+    "spark": "pyspark",
+}
+HIVE_PARTS = 8
 NUMERIC, CATEGORICAL = 20, 5
 
 MEASURE = """
@@ -112,6 +126,76 @@ def mlci(*args: str) -> str:
     return CLI.format(args=list(args))
 
 
+def floor(profile: Path, current: Path) -> str:
+    """The floor script run as the measured body (its stdout: the counts it found)."""
+    return f"sys.argv = ['drift_floor', {str(profile)!r}, {str(current)!r}]\n" + (
+        f"exec(compile(open({str(FLOOR)!r}).read(), 'drift_floor', 'exec'))"
+    )
+
+
+def interleaved(bodies: dict[str, str], times: int) -> dict[str, list[dict[str, float]]]:
+    """Each body run `times` times, in turns (a, b, a, b, ...): a slow spell of a shared
+    machine hits every contender alike."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in bodies}
+    for _ in range(max(1, times)):
+        for name, body in bodies.items():
+            runs[name].append(measure(body))
+    return runs
+
+
+def floor_agrees(floor_stdout: str, check_json: Path) -> bool:
+    """The floor's counts equal the check's (rows, and per column count and nulls)."""
+    found = json.loads(floor_stdout.splitlines()[-1])
+    result = json.loads(check_json.read_text())
+    if found["rows"] != result["current_rows"]:
+        return False
+    for column in result["columns"]:
+        mine = found["columns"].get(column["name"])
+        side = column["current"]
+        if mine is None or (mine["count"], mine["nulls"]) != (side["count"], side["nulls"]):
+            return False
+    return True
+
+
+def write_hive(source: Path, target: Path, parts: int) -> Path:
+    """A hive-partitioned copy (part=0..parts-1) of a Parquet file, row groups dealt out."""
+    import pyarrow.parquet as pq
+
+    if target.exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    reader = pq.ParquetFile(source)
+    writers: dict[int, object] = {}
+    for group in range(reader.metadata.num_row_groups):
+        part = group % parts
+        table = reader.read_row_group(group)
+        if part not in writers:
+            folder = staging / f"part={part}"
+            folder.mkdir(parents=True, exist_ok=True)
+            writers[part] = pq.ParquetWriter(folder / "data.parquet", table.schema)
+        writers[part].write_table(table)  # type: ignore[attr-defined]
+    for writer in writers.values():
+        writer.close()  # type: ignore[attr-defined]
+    staging.rename(target)
+    return target
+
+
+def engine_missing(name: str, module: str | None) -> str | None:
+    """Why an engine cannot be measured here, or None."""
+    import importlib.util
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mlci", "drift", "profile", "build", "--help"],
+        capture_output=True,
+        text=True,
+    )
+    if "--engine" not in done.stdout:
+        return "mlci drift profile build has no --engine option yet"
+    if module is not None and importlib.util.find_spec(module.split(".")[0]) is None:
+        return f"{module} is not installed (pip install 'mlci[{name}]')"
+    return None
+
+
 def make_table(rows: int, seed: int, shifted: bool):  # type: ignore[no-untyped-def]
     import numpy as np
     import pyarrow as pa
@@ -162,8 +246,13 @@ def main() -> None:
     parser.add_argument("--skip-evidently", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-raw", action="store_true", help="skip the raw-reference check")
+    parser.add_argument("--skip-engines", action="store_true", help="skip the engine profiles")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (bench/_data)")
     args = parser.parse_args()
+    global DATA
+    DATA = (args.data or DATA).resolve()
     DATA.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {"rows": args.rows, "big_rows": args.big_rows}
     n, times = args.rows, max(1, args.repeat)
     ref = write(DATA / f"reference-{n}.parquet", n, 1, False)
     cur = write(DATA / f"current-{n}.parquet", n, 2, True)
@@ -198,8 +287,36 @@ def main() -> None:
 
     out = DATA / "drift-result.json"
     check_args = ["drift", "check", "--reference", str(profile), "--current", str(cur)]
-    checks = repeated(mlci(*check_args, "--json", str(out), "--quiet"), times)
+    turns = interleaved(
+        {"check": mlci(*check_args, "--json", str(out), "--quiet"), "floor": floor(profile, cur)},
+        times,
+    )
+    checks, floors = turns["check"], turns["floor"]
     check_best, check_median = spread(checks)
+    floor_best, floor_median = spread(floors)
+    floor_ratio = check_median / floor_median
+    agree = floor_agrees(str(floors[-1]["stdout"]), out)
+    print(
+        f"floor (read row groups + compiled counts only, interleaved with the check): "
+        f"{floor_best:.2f} / {floor_median:.2f} s, peak {max(r['peak_mib'] for r in floors):.0f}"
+        f" MiB; counts equal the check's: {'yes' if agree else 'NO'}; "
+        f"check/floor = {floor_ratio:.2f}x   [goal <= 1.5x]; CPU seconds check/floor = "
+        f"{spread(checks, 'cpu')[1]:.2f} / {spread(floors, 'cpu')[1]:.2f}"
+    )
+    goals.append(
+        (f"check <= 1.5x the floor at {n:,} rows", f"{floor_ratio:.2f}x", floor_ratio <= 1.5)
+    )
+    goals.append((f"floor counts equal the check's at {n:,} rows", str(agree), agree))
+    results["small"] = {
+        "check_seconds": [r["wall"] for r in checks],
+        "floor_seconds": [r["wall"] for r in floors],
+        "check_peak_mib": max(r["peak_mib"] for r in checks),
+        "floor_peak_mib": max(r["peak_mib"] for r in floors),
+        "check_over_floor": floor_ratio,
+        "check_cpu_seconds": [r["cpu"] for r in checks],
+        "floor_cpu_seconds": [r["cpu"] for r in floors],
+        "counts_agree": agree,
+    }
     check_peak = max(r["peak_mib"] for r in checks)
     base = measure(BASELINE)["peak_mib"]
     ratio = check_peak / pandas_mib
@@ -236,6 +353,8 @@ def main() -> None:
         "   [goal <= 0.35x]"
     )
     goals.append(("check <= 0.35x the scipy loop", f"{share:.2f}x", share <= 0.35))
+    results["scipy_seconds"] = [r["wall"] for r in scipy]
+    results["check_over_scipy"] = share
 
     if not args.skip_raw:
         raw = measure(
@@ -264,13 +383,36 @@ def main() -> None:
 
     if not args.skip_big:
         big = write(DATA / f"current-{args.big_rows}.parquet", args.big_rows, 3, True)
-        run = measure(mlci("drift", "check", "--reference", str(profile), "--current", str(big)))
-        print(
-            f"mlci drift check, {args.big_rows:,} rows streamed from Parquet (1 run): "
-            f"{run['wall']:.2f} s, peak {run['peak_mib']:.0f} MiB   [goal < 1024 MiB]"
+        big_out = DATA / "drift-result-big.json"
+        big_turns = interleaved(
+            {
+                "check": mlci(*check_args[:-1], str(big), "--json", str(big_out), "--quiet"),
+                "floor": floor(profile, big),
+            },
+            max(1, min(times, 2)),
         )
+        big_checks, big_floors = big_turns["check"], big_turns["floor"]
+        _, big_check = spread(big_checks)
+        _, big_floor = spread(big_floors)
+        big_peak = max(r["peak_mib"] for r in big_checks)
+        big_ratio = big_check / big_floor
+        big_agree = floor_agrees(str(big_floors[-1]["stdout"]), big_out)
+        print(
+            f"mlci drift check, {args.big_rows:,} rows streamed from Parquet "
+            f"({len(big_checks)} run(s), median): {big_check:.2f} s, peak {big_peak:.0f} MiB"
+            f"   [goal < 1024 MiB]; floor {big_floor:.2f} s, peak "
+            f"{max(r['peak_mib'] for r in big_floors):.0f} MiB; counts equal: "
+            f"{'yes' if big_agree else 'NO'}; check/floor = {big_ratio:.2f}x   [goal <= 1.5x]; "
+            f"CPU seconds check/floor = {spread(big_checks, 'cpu')[1]:.2f} / "
+            f"{spread(big_floors, 'cpu')[1]:.2f}"
+        )
+        goals.append(("10M-row check peak < 1 GiB", f"{big_peak:.0f} MiB", big_peak < 1024))
         goals.append(
-            ("10M-row check peak < 1 GiB", f"{run['peak_mib']:.0f} MiB", run["peak_mib"] < 1024)
+            (
+                f"check <= 1.5x the floor at {args.big_rows:,} rows",
+                f"{big_ratio:.2f}x",
+                big_ratio <= 1.5,
+            )
         )
         bigprof = measure(mlci("drift", "profile", str(big), "-o", str(DATA / "profile-big.json")))
         print(
@@ -284,10 +426,63 @@ def main() -> None:
                 bigprof["peak_mib"] < 1024,
             )
         )
+        results["big"] = {
+            "check_seconds": [r["wall"] for r in big_checks],
+            "floor_seconds": [r["wall"] for r in big_floors],
+            "check_peak_mib": big_peak,
+            "check_over_floor": big_ratio,
+            "check_cpu_seconds": [r["cpu"] for r in big_checks],
+            "floor_cpu_seconds": [r["cpu"] for r in big_floors],
+            "counts_agree": big_agree,
+            "profile_seconds": bigprof["wall"],
+            "profile_peak_mib": bigprof["peak_mib"],
+        }
+        if args.skip_engines:
+            print("engines: skipped (--skip-engines)")
+        else:
+            hive = write_hive(big, DATA / f"hive-{args.big_rows}", HIVE_PARTS)
+            engines: dict[str, object] = {}
+            print(
+                f"engine profiles of the same {args.big_rows:,} rows "
+                f"in {HIVE_PARTS} hive partitions:"
+            )
+            for name, module in ENGINES.items():
+                missing = engine_missing(name, module)
+                if missing:
+                    print(f"  {name}: skipped: {missing}")
+                    engines[name] = {"skipped": missing}
+                    continue
+                target = DATA / f"profile-engine-{name}.json"
+                try:
+                    run = measure(
+                        mlci(
+                            "drift",
+                            "profile",
+                            "build",
+                            str(hive),
+                            "--engine",
+                            name,
+                            "-o",
+                            str(target),
+                        )
+                    )
+                except RuntimeError as error:
+                    reason = str(error).strip().splitlines()[-1] if str(error).strip() else "failed"
+                    print(f"  {name}: failed: {reason}")
+                    engines[name] = {"failed": reason}
+                    continue
+                print(f"  {name}: {run['wall']:.2f} s, peak {run['peak_mib']:.0f} MiB")
+                engines[name] = {"seconds": run["wall"], "peak_mib": run["peak_mib"]}
+            results["engines"] = engines
 
     print("goals:")
     for name, value, met in goals:
         print(f"  {'met    ' if met else 'NOT MET'}  {name}: {value}")
+    results["goals"] = [{"goal": g, "value": v, "met": bool(m)} for g, v, m in goals]
+    # numpy scalars (a ratio, a comparison) are written as the plain numbers they hold
+    text = json.dumps(results, indent=2, default=lambda o: o.item())
+    (DATA / "drift-results.json").write_text(text + "\n")
+    print(f"figures: {DATA / 'drift-results.json'}")
 
 
 if __name__ == "__main__":

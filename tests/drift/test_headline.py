@@ -192,8 +192,7 @@ def test_the_cli_headline_agrees_with_the_decision_file(
     )
     assert out.exit_code == 0, out.output
     assert out.output.splitlines()[0] == (
-        "retrain: dataset drift: 2 of 5 columns drifted (40%), at or above "
-        "drift.drift_share 40%"
+        "retrain: dataset drift: 2 of 5 columns drifted (40%), at or above drift.drift_share 40%"
     )
     (tmp_path / "mlci.yaml").write_text("")
     out = CliRunner().invoke(

@@ -66,7 +66,8 @@ class ColumnPoint:
         if self.measure == "p_value":
             if self.p_value is None or self.threshold is None or not 0 < self.threshold < 1:
                 return None
-            return math.log(max(self.p_value, 1e-300)) / math.log(self.threshold)
+            # + 0.0: p = 1 gives -0.0, which would print as '-0'
+            return max(0.0, math.log(max(self.p_value, 1e-300)) / math.log(self.threshold)) + 0.0
         if self.statistic is None or not self.threshold:
             return None
         return abs(self.statistic) / self.threshold

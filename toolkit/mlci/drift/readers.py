@@ -337,9 +337,12 @@ class Source:
         import os
         from concurrent.futures import ThreadPoolExecutor
 
-        from mlci.drift import kernel
+        from mlci.drift import fastcount, kernel
 
         total = self.num_rows()
+        if total is not None:
+            numeric = sum(1 for kind in plan.wanted.values() if kind in kernel.NUMERIC)
+            fastcount.expect(total * numeric * (2 if plan.edges is None else 1))
         workers = max(1, min(4, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             if plan.window is not None:
@@ -491,51 +494,120 @@ class ParquetSource(Source):
         seed: int = 0,
         rowwise: tuple[str, ...] = (),
     ) -> Iterator[Batch]:
-        import pyarrow as pa
-
         storage = self.kinds()
         # Category columns stored as text are read as dictionaries: counting them then
         # touches integer indices, not one Python string per row.
         as_dictionary = [
             n for n in wanted if storage.get(n) == "string" and wanted[n] == "categorical"
         ]
-        # A buffered stream without pre-buffering reads a row group page by page.
-        reader = tables.open_parquet(
-            self.path, read_dictionary=as_dictionary, pre_buffer=False, buffer_size=1 << 20
-        )
-        pool = pa.default_memory_pool()
+        reads = _row_group_reads(self.path, as_dictionary, list(wanted), rowwise, batch_rows)
         rng = np.random.default_rng(seed) if sample is not None else None
-        metadata = reader.metadata
-        for group in range(metadata.num_row_groups):
-            row_group = metadata.row_group(group)
-            mask = _sample_mask(rng, row_group.num_rows, sample)
-            kept = row_group.num_rows if mask is None else int(np.count_nonzero(mask))
-            parts = column_groups(row_group, list(wanted), rowwise, COLUMN_GROUP_BYTES)
-            if not parts:
-                yield Batch(kept, {})
+        mask: Any = None
+        # One read ahead: the next row group is decoded (by pyarrow's threads, without
+        # the GIL) while the caller counts this one.
+        for _group, rows, number, record_batches in _prefetch(reads):
+            if number == 0:
+                mask = _sample_mask(rng, rows, sample)
+            if record_batches is None:
+                yield Batch(rows if mask is None else int(np.count_nonzero(mask)), {})
                 continue
-            for number, columns in enumerate(parts):
-                start = 0
-                for record_batch in reader.iter_batches(
-                    batch_size=batch_rows, columns=columns, row_groups=[group]
-                ):
-                    size = record_batch.num_rows
-                    if mask is not None:
-                        record_batch = record_batch.filter(_arrow_array(mask[start : start + size]))
-                    start += size
-                    chunks = {
-                        n: arrow_chunk(record_batch.column(n), wanted[n])
-                        for n in columns
-                        if n in wanted
-                    }
-                    rows = {}
-                    if rowwise and number == 0:
-                        frame = record_batch.select(list(rowwise)).to_pandas()
-                        rows = {name: rowwise_values(frame[name]) for name in rowwise}
-                    yield Batch(record_batch.num_rows if number == 0 else 0, chunks, rows)
-                # The default allocator (mimalloc) keeps freed pages per reader thread;
-                # handing them back after each group keeps the peak near one group.
-                pool.release_unused()
+            start = 0
+            for record_batch in record_batches:
+                size = record_batch.num_rows
+                if mask is not None:
+                    record_batch = record_batch.filter(_arrow_array(mask[start : start + size]))
+                start += size
+                chunks = {
+                    n: arrow_chunk(record_batch.column(n), wanted[n])
+                    for n in record_batch.schema.names
+                    if n in wanted
+                }
+                values = {}
+                if rowwise and number == 0:
+                    frame = record_batch.select(list(rowwise)).to_pandas()
+                    values = {name: rowwise_values(frame[name]) for name in rowwise}
+                yield Batch(record_batch.num_rows if number == 0 else 0, chunks, values)
+
+
+# A read of one row group's columns: (group, rows, column part number, record batches or
+# None when no column is wanted).
+_Read = tuple[int, int, int, Any]
+
+
+def _row_group_reads(
+    path: Path,
+    as_dictionary: list[str],
+    wanted: list[str],
+    rowwise: tuple[str, ...],
+    batch_rows: int,
+) -> Iterator[_Read]:
+    """The row groups of a file, a few columns at a time (see `column_groups`).
+
+    A part that fits COLUMN_GROUP_BYTES is read whole with pyarrow's threads (one task
+    per column, all cores decoding); a bigger one (a single huge column chunk) is
+    streamed in `batch_rows` batches so the peak stays bounded.
+    """
+    import pyarrow as pa
+
+    reader = tables.open_parquet(
+        path, read_dictionary=as_dictionary, pre_buffer=False, buffer_size=1 << 20
+    )
+    pool = pa.default_memory_pool()
+    metadata = reader.metadata
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        parts = column_groups(row_group, wanted, rowwise, COLUMN_GROUP_BYTES)
+        if not parts:
+            yield group, row_group.num_rows, 0, None
+            continue
+        sizes = _column_sizes(row_group)
+        for number, columns in enumerate(parts):
+            if sum(sizes.get(n, 0) for n in columns) <= COLUMN_GROUP_BYTES:
+                table = reader.read_row_group(group, columns=columns, use_threads=True)
+                # to_batches splits at chunk boundaries without copying
+                yield group, row_group.num_rows, number, table.to_batches()
+            else:
+                yield (
+                    group,
+                    row_group.num_rows,
+                    number,
+                    reader.iter_batches(
+                        batch_size=batch_rows, columns=columns, row_groups=[group], use_threads=True
+                    ),
+                )
+        # The default allocator (mimalloc) keeps freed pages per reader thread; handing
+        # them back after each group keeps the peak near a group or two.
+        pool.release_unused()
+
+
+def _prefetch(reads: Iterator[_Read]) -> Iterator[_Read]:
+    """The reads, the next one running on a helper thread while the caller has this one.
+
+    A streamed part (an iterator) is read by the caller as it goes; nothing is read ahead
+    of it, which would hold two large column chunks at once.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def step() -> _Read | None:
+        return next(reads, None)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlci-parquet") as worker:
+        pending = worker.submit(step)
+        while (current := pending.result()) is not None:
+            if isinstance(current[3], list) or current[3] is None:
+                pending = worker.submit(step)
+                yield current
+            else:  # the reader must not be used on two threads at once
+                yield current
+                pending = worker.submit(step)
+
+
+def _column_sizes(row_group: Any) -> dict[str, int]:
+    sizes = {}
+    for index in range(row_group.num_columns):
+        chunk = row_group.column(index)
+        sizes[chunk.path_in_schema] = int(chunk.total_uncompressed_size)
+    return sizes
 
 
 def column_groups(
@@ -548,10 +620,7 @@ def column_groups(
     by the budget (or by the largest single column chunk) while still giving the
     counting threads several columns to work on. Row-wise columns come first, together.
     """
-    sizes = {}
-    for index in range(row_group.num_columns):
-        chunk = row_group.column(index)
-        sizes[chunk.path_in_schema] = int(chunk.total_uncompressed_size)
+    sizes = _column_sizes(row_group)
     groups: list[list[str]] = [list(rowwise)] if rowwise else []
     used = sum(sizes.get(n, 0) for n in rowwise)
     for name in wanted:

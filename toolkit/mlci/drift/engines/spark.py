@@ -32,6 +32,8 @@ DEFAULT_MASTER = "local[*]"
 # per task; the profile itself is small.
 SESSION_CONFIG = {
     "spark.ui.enabled": "false",
+    # mlci prints its own progress; Spark's stage bars would interleave with it.
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.driver.memory": "1g",
     "spark.sql.session.timeZone": "UTC",
