@@ -116,6 +116,17 @@ project: refused
 build: {runner: [self-hosted, linux, cpu-pool]}
 """
 
+# Drift windows with a history kept between scheduled runs, and resumable training with
+# a runner cache: the steps that carry state from one run or attempt to the next.
+STATEFUL = """\
+project: stateful
+data: {reference: data/reference.parquet, current: {path: data/current.parquet}}
+drift: {window: weekly, time_column: ts}
+train:
+  checkpoints: ckpt
+  cache: {paths: [data/raw], setup: python download.py}
+"""
+
 MATRIX = {
     "minimal": MINIMAL,
     "gpu-labels": GPU_LABELS,
@@ -126,6 +137,7 @@ MATRIX = {
     "custom-fork-label": CUSTOM_FORK_LABEL,
     "deploy": DEPLOY,
     "deploy-no-stage": DEPLOY_NO_STAGE,
+    "stateful": STATEFUL,
 }
 
 # The embedded example: data checks, a drift check and GPU labels together.

@@ -141,7 +141,14 @@ def attests(config: MlciConfig) -> bool:
     return bool(config.release.attest and config.train.model)
 
 
+def has_sweep(config: MlciConfig) -> bool:
+    """A sweep trains one matrix job per candidate and reports them in one job after."""
+    return bool(config.train.sweep)
+
+
 def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
+    from mlci.train.sweep import SWEEP_DIR
+
     gpu = any("gpu" in label.lower() for label in config.train.runner)
     return {
         "config": config,
@@ -155,6 +162,9 @@ def _context(config: MlciConfig, actions: ActionRefs) -> dict[str, Any]:
         "attest": attests(config),
         "metric_files": metric_files(config),
         "release_paths": release_paths(config),
+        "sweep": has_sweep(config),
+        "max_parallel": config.train.max_parallel,
+        "sweep_dir": SWEEP_DIR.as_posix(),  # where each candidate trains
     }
 
 
