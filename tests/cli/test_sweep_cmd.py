@@ -190,3 +190,33 @@ def test_bad_sweeps_are_one_line_errors(
     error = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(error) == 1 and len(result.output.strip().splitlines()) == 1
     assert message in error[0]
+
+
+def test_a_listing_bigger_than_a_github_matrix_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(
+        example_dir(),
+        tmp_path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", ".mlci"),
+    )
+    # 17 x 16 = 272 candidates: over GitHub's 256 jobs per matrix.
+    depths = ", ".join(str(d) for d in range(2, 19))
+    trees = ", ".join(str(n) for n in range(10, 170, 10))
+    add_to_train(
+        tmp_path,
+        f"  sweep:\n    model.max_depth: [{depths}]\n    model.n_estimators: [{trees}]\n"
+        "  select: {metric: roc_auc}\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sweep", "--list", "--json"])
+    assert result.exit_code == 2, result.output
+    assert "train.sweep: 272 candidates, more than the 256 jobs" in result.output
+    assert "train.max_candidates" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    capped = tmp_path / "mlci.yaml"
+    capped.write_text(capped.read_text().replace("  select:", "  max_candidates: 256\n  select:"))
+    listed = CliRunner().invoke(cli, ["sweep", "--list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == 256

@@ -8,6 +8,9 @@ import click
 
 from mlci.cli._options import config_option, json_dumps, output_option
 
+# GitHub Actions runs at most this many jobs of one matrix.
+MATRIX_LIMIT = 256
+
 
 @click.command("sweep")
 @click.option(
@@ -74,6 +77,13 @@ def sweep(
     )
     echo = (lambda text: click.echo(text, err=True)) if printing else click.echo
     if list_only:
+        if len(plan.candidates) > MATRIX_LIMIT:
+            # The listing is the CI matrix: GitHub refuses a matrix of more jobs.
+            raise InputError(
+                f"train.sweep: {len(plan.candidates)} candidates, more than the "
+                f"{MATRIX_LIMIT} jobs a GitHub Actions matrix can run",
+                f"set train.max_candidates to {MATRIX_LIMIT} or fewer, or sweep fewer values",
+            )
         listing = [c.to_dict() for c in plan.candidates]
         write_outputs([("--json", json_out, json_dumps(listing))])
         if not printing:
