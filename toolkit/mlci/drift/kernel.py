@@ -207,6 +207,39 @@ class Partial:
 
 Counts = dict[str | None, Partial]  # window label -> counts (None without a window)
 
+# The least a partition keeps of each numeric column in pass 1, however many partitions.
+MIN_PARTITION_SAMPLE = 10_000
+
+
+def partition_plans(plan: Plan, sizes: list[int | None]) -> list[Plan]:
+    """The plan each partition counts under (`sizes`: their row counts, None unknown).
+
+    Pass 1's sample budget is shared between the partitions, so the samples that travel
+    back to be merged (from Spark executors or Dask workers, or held by local threads)
+    add up to about one budget instead of one per partition; the merge thins them all to
+    the coarsest stride, as one stream's sample would be. With every size known each
+    partition gets its share of the rows, so a dataset within the budget is never thinned
+    and its edges are the exact quantiles, as for one file.
+    """
+    count = len(sizes)
+    if plan.edges is not None or plan.sample_limit >= KEEP_ALL or count <= 1:
+        return [plan] * count
+    from dataclasses import replace
+
+    known = [size for size in sizes if size is not None]
+    total = sum(known)
+    if len(known) == count and total <= plan.sample_limit:
+        return [plan] * count
+    limit = plan.sample_limit
+
+    def share(size: int | None) -> int:
+        part = -(-limit * size // total) if size is not None and total else limit // count
+        return min(limit, max(MIN_PARTITION_SAMPLE, part))
+
+    if len(known) < count:
+        return [replace(plan, sample_limit=share(None))] * count
+    return [replace(plan, sample_limit=share(size)) for size in sizes]
+
 
 def new_partial(plan: Plan) -> Partial:
     partial = Partial(nulls=dict.fromkeys(plan.wanted, 0))

@@ -118,6 +118,7 @@ class DaskSource(Source):
                 "drop --sample, or check without a window",
             )
         partitions = list(self.dataset.partitions())
+        plans = kernel.partition_plans(plan, [p.rows or None for p in partitions])
         distributed = _require_distributed()
         total = self.num_rows()
         with self.engine.client() as client:
@@ -125,7 +126,7 @@ class DaskSource(Source):
                 client.submit(
                     count_partition,
                     partition,
-                    plan,
+                    plans[index],
                     batch_rows,
                     sample,
                     seed,

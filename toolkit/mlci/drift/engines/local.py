@@ -111,6 +111,7 @@ class DatasetSource(Source):
 
         refuse_window_sample(plan, sample)
         partitions = self.dataset.partitions()
+        plans = kernel.partition_plans(plan, [p.rows or None for p in partitions])
         as_dictionary = dictionary_columns(plan, self.kinds())
         total = self.num_rows()
 
@@ -118,18 +119,20 @@ class DatasetSource(Source):
             stream = partition.arrow_batches(
                 plan.columns, batch_rows=batch_rows, read_dictionary=as_dictionary
             )
-            return kernel.count_arrow(sampled(stream, sample, seed, index), plan)
+            return kernel.count_arrow(sampled(stream, sample, seed, index), plans[index])
 
         done = 0
-        results = []
+        merged: Any = {}
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             futures = [pool.submit(count_one, i, p) for i, p in enumerate(partitions)]
             for partition, future in zip(partitions, futures, strict=True):
-                results.append(future.result())
+                # Merged in partition order as each is done: a partial is let go once
+                # merged (the result is the same as merging all at the end).
+                merged = kernel.merge_counts([merged, future.result()])
                 done += partition.rows
                 if progress:
                     progress(done, total)
-        return kernel.merge_counts(results)
+        return merged
 
 
 def is_plain_file(spec: str) -> bool:

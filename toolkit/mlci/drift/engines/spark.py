@@ -127,7 +127,9 @@ class SparkSource(Source):
         frame = self.frame.select(*plan.columns)
         if sample is not None:
             frame = frame.sample(fraction=sample, seed=seed)
-        rows = frame.mapInArrow(CountPartition(plan), "part binary").collect()
+        # Spark cuts files into partitions of similar size: equal shares of the budget.
+        shared = kernel.partition_plans(plan, [None] * frame.rdd.getNumPartitions())[0]
+        rows = frame.mapInArrow(CountPartition(shared), "part binary").collect()
         parts = [pickle.loads(row.part) for row in rows]
         merged = kernel.merge_counts(parts)
         self._rows = sum(partial.rows for partial in merged.values())
