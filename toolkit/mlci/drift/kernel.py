@@ -166,6 +166,16 @@ class Plan:
     window: Window | None = None
     keep_values: bool = False  # a check against raw data keeps the current values too
 
+    def refuse_sample(self, sample: float | None) -> None:
+        """Windows are cut from every row: a sampled windowed count is refused."""
+        if self.window is not None and sample is not None:
+            from mlci.errors import InputError
+
+            raise InputError(
+                "drift windows: --sample cannot be combined with --window",
+                "drop --sample, or check without a window",
+            )
+
     @property
     def columns(self) -> list[str]:
         """Every column a reader must deliver, each once."""

@@ -346,13 +346,7 @@ class Source:
         workers = max(1, min(4, os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             if plan.window is not None:
-                if sample is not None:
-                    from mlci.errors import InputError
-
-                    raise InputError(
-                        "drift windows: --sample cannot be combined with --window",
-                        "drop --sample, or check without a window",
-                    )
+                plan.refuse_sample(sample)
                 counts: dict[Any, Any] = {}
                 rows = 0
                 for record_batch in self.arrow_batches(plan.columns, batch_rows=batch_rows):

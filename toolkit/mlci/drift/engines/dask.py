@@ -112,11 +112,7 @@ class DaskSource(Source):
     ) -> Any:
         from mlci.drift import kernel
 
-        if plan.window is not None and sample is not None:
-            raise InputError(
-                "drift windows: --sample cannot be combined with --window",
-                "drop --sample, or check without a window",
-            )
+        plan.refuse_sample(sample)
         partitions = list(self.dataset.partitions())
         plans = kernel.partition_plans(plan, [p.rows or None for p in partitions])
         distributed = _require_distributed()

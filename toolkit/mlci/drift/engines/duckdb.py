@@ -22,7 +22,6 @@ from mlci.drift import sources
 from mlci.drift.engines.local import (
     dictionary_columns,
     refuse_query_table,
-    refuse_window_sample,
     sampled,
 )
 from mlci.drift.readers import DEFAULT_BATCH_ROWS, Progress, Source, arrow_kind
@@ -121,7 +120,7 @@ class DuckDBSource(Source):
 
         from mlci.drift import kernel
 
-        refuse_window_sample(plan, sample)
+        plan.refuse_sample(sample)
         as_dictionary = set(dictionary_columns(plan, self.kinds()))
         total = self.num_rows()
         seen = [0]

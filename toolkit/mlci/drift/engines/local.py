@@ -42,14 +42,6 @@ def sampled(batches: Iterable[Any], fraction: float | None, seed: int, index: in
         yield batch.filter(_arrow_array(rng.random(batch.num_rows) < fraction))
 
 
-def refuse_window_sample(plan: Any, sample: float | None) -> None:
-    if plan.window is not None and sample is not None:
-        raise InputError(
-            "drift windows: --sample cannot be combined with --window",
-            "drop --sample, or check without a window",
-        )
-
-
 def dictionary_columns(plan: Any, kinds: dict[str, str]) -> tuple[str, ...]:
     """Text columns counted as categories: read as dictionaries, counting then touches
     integer indices, not one Python string per row."""
@@ -109,7 +101,7 @@ class DatasetSource(Source):
     ) -> Any:
         from mlci.drift import kernel
 
-        refuse_window_sample(plan, sample)
+        plan.refuse_sample(sample)
         partitions = self.dataset.partitions()
         plans = kernel.partition_plans(plan, [p.rows or None for p in partitions])
         as_dictionary = dictionary_columns(plan, self.kinds())

@@ -18,7 +18,6 @@ from mlci.drift import sources
 from mlci.drift.engines.local import (
     dictionary_columns,
     refuse_query_table,
-    refuse_window_sample,
     sampled,
 )
 from mlci.drift.readers import DEFAULT_BATCH_ROWS, Progress, Source
@@ -89,7 +88,7 @@ class PolarsSource(Source):
 
         from mlci.drift import kernel
 
-        refuse_window_sample(plan, sample)
+        plan.refuse_sample(sample)
         as_dictionary = set(dictionary_columns(plan, self.kinds()))
         total = self.num_rows()
         seen = [0]

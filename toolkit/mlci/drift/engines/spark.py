@@ -119,11 +119,7 @@ class SparkSource(Source):
     ) -> Any:
         from mlci.drift import kernel
 
-        if plan.window is not None and sample is not None:
-            raise InputError(
-                "drift windows: --sample cannot be combined with --window",
-                "drop --sample, or check without a window",
-            )
+        plan.refuse_sample(sample)
         frame = self.frame.select(*plan.columns)
         if sample is not None:
             frame = frame.sample(fraction=sample, seed=seed)
