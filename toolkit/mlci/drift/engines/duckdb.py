@@ -20,9 +20,8 @@ from typing import Any
 
 from mlci.drift import sources
 from mlci.drift.engines.local import (
-    dictionary_columns,
+    count_stream,
     refuse_query_table,
-    sampled,
 )
 from mlci.drift.readers import DEFAULT_BATCH_ROWS, Progress, Source, arrow_kind
 from mlci.errors import InputError
@@ -116,31 +115,9 @@ class DuckDBSource(Source):
         seed: int = 0,
         progress: Progress | None = None,
     ) -> Any:
-        import pyarrow.compute as pc
-
-        from mlci.drift import kernel
-
-        plan.refuse_sample(sample)
-        as_dictionary = set(dictionary_columns(plan, self.kinds()))
-        total = self.num_rows()
-        seen = [0]
-
-        def stream() -> Any:
-            for batch in self.arrow_batches(plan.columns, batch_rows=batch_rows):
-                if as_dictionary:  # category counts on integer codes, as the local reader
-                    batch = batch.from_arrays(
-                        [
-                            pc.dictionary_encode(column) if name in as_dictionary else column
-                            for name, column in zip(batch.schema.names, batch.columns, strict=True)
-                        ],
-                        names=batch.schema.names,
-                    )
-                yield batch
-                seen[0] += batch.num_rows
-                if progress:
-                    progress(seen[0], total)
-
-        return kernel.count_arrow(sampled(stream(), sample, seed, 0), plan)
+        return count_stream(
+            self, plan, batch_rows=batch_rows, sample=sample, seed=seed, progress=progress
+        )
 
 
 class DuckDBEngine:

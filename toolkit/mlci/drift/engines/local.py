@@ -136,6 +136,47 @@ def is_plain_file(spec: str) -> bool:
     )
 
 
+def count_stream(
+    source: Source,
+    plan: Any,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    sample: float | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Any:
+    """Count a source that delivers one stream of Arrow batches (`arrow_batches`: a
+    DuckDB relation, a Polars scan) through the kernel, as one partition."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from mlci.drift import kernel
+
+    plan.refuse_sample(sample)
+    as_dictionary = set(dictionary_columns(plan, source.kinds()))
+    total = source.num_rows()
+    seen = [0]
+
+    def stream() -> Any:
+        for batch in source.arrow_batches(plan.columns, batch_rows=batch_rows):
+            if not batch.num_rows:
+                continue
+            if as_dictionary:  # category counts on integer codes, as the local reader
+                batch = pa.RecordBatch.from_arrays(
+                    [
+                        pc.dictionary_encode(column) if name in as_dictionary else column
+                        for name, column in zip(batch.schema.names, batch.columns, strict=True)
+                    ],
+                    names=batch.schema.names,
+                )
+            yield batch
+            seen[0] += batch.num_rows
+            if progress:
+                progress(seen[0], total)
+
+    return kernel.count_arrow(sampled(stream(), sample, seed, 0), plan)
+
+
 class LocalEngine:
     """Files, globs, directories (hive too) and fsspec URLs, counted in this process."""
 
